@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef RSW_VIRTIO_NET_H
+#define RSW_VIRTIO_NET_H 1
+
+/* virtio-net packet transfer over a device-side split virtqueue (virtio 1.1
+ * §5.1.6).
+ *
+ * TX (driver -> device): a chain holds the virtio_net_hdr then the frame, in
+ * device-readable buffers, split anywhere.  virtio_net_tx_pop() copies the
+ * header and the frame into private host memory once; nothing is read from
+ * guest memory after that, so a guest that rewrites its buffer cannot change
+ * what was classified.
+ *
+ * RX (device -> driver): virtio_net_rx_push() writes header + frame into
+ * device-writable buffers.  Without VIRTIO_NET_F_MRG_RXBUF one chain must
+ * hold the whole packet; with it the packet may spread over several chains
+ * and num_buffers says how many (§5.1.6.4).  A chain whose writable space is
+ * shorter than the header is refused and returned with length 0.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "compiler.h"
+
+struct virtq;
+
+/* §5.1.6 */
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+#define VIRTIO_NET_HDR_F_DATA_VALID 2
+#define VIRTIO_NET_HDR_GSO_NONE 0
+
+struct virtio_net_hdr {
+    uint8_t flags;
+    uint8_t gso_type;
+    uint16_t hdr_len;
+    uint16_t gso_size;
+    uint16_t csum_start;
+    uint16_t csum_offset;
+    uint16_t num_buffers; /* present only with VERSION_1 or MRG_RXBUF */
+} __attribute__((packed));
+
+/* 12 with VIRTIO_F_VERSION_1 or VIRTIO_NET_F_MRG_RXBUF, else 10 (§5.1.6). */
+size_t virtio_net_hdr_len(uint64_t features);
+
+/* Drop reasons for the caller's per-port counters. */
+enum virtio_net_xfer_error {
+    VIRTIO_NET_OK = 0,
+    VIRTIO_NET_ERR_EMPTY,      /* nothing available */
+    VIRTIO_NET_ERR_BROKEN,     /* queue broken */
+    VIRTIO_NET_ERR_BAD_DESC,   /* chain refused by virtq (see its stats) */
+    VIRTIO_NET_ERR_SHORT_HDR,  /* buffer shorter than virtio_net_hdr */
+    VIRTIO_NET_ERR_TOO_BIG,    /* frame larger than caller's buffer */
+    VIRTIO_NET_ERR_NO_BUFS,    /* RX: not enough guest buffers */
+    VIRTIO_NET_ERR_WRONG_DIR,  /* TX chain with writable / RX with readable */
+};
+const char *virtio_net_xfer_error_name(enum virtio_net_xfer_error);
+
+/* Pops one TX chain, copies its frame (without the header) into buf (up to
+ * buf_len bytes) and the header into *hdr (zeroed fields beyond hdr_len),
+ * returns the chain to the used ring (length 0, per §5.1.6.2 the device
+ * writes nothing) -- not flushed: call virtq_flush_and_notify() per burst.
+ * Returns VIRTIO_NET_OK with *frame_len set, or an error; on every error but
+ * EMPTY and BROKEN the chain has been consumed and returned. */
+enum virtio_net_xfer_error
+virtio_net_tx_pop(struct virtq *, size_t hdr_len, void *buf, size_t buf_len,
+                  size_t *frame_len, struct virtio_net_hdr *hdr) RSW_MUST_CHECK;
+
+/* Writes one frame given as 'n' pieces (iov) behind 'hdr' into RX buffers.
+ * 'mergeable' = VIRTIO_NET_F_MRG_RXBUF negotiated.  On NO_BUFS nothing was
+ * consumed.  Used elements are staged; flush per burst.
+ *
+ * Details: hdr->num_buffers is ignored (the device sets it: 1 without
+ * MRG_RXBUF, the chain count with it).  TOO_BIG consumes nothing either: the
+ * frame does not fit in the one chain available (non-mergeable), would need
+ * more than 256 chains (mergeable), or exceeds 32-bit used lengths.  A chain
+ * refused with BAD_DESC / WRONG_DIR / SHORT_HDR is returned with length 0;
+ * with mergeable buffers the chains already taken for the same packet are
+ * returned with length 0 too (the avail ring can only be rewound in order).
+ * With NO_BUFS under MRG_RXBUF, frame bytes may already have been written
+ * into buffers the device owns; nothing in the rings changes. */
+struct iovec;
+enum virtio_net_xfer_error
+virtio_net_rx_push(struct virtq *, size_t hdr_len, bool mergeable,
+                   const struct virtio_net_hdr *hdr, const struct iovec *iov,
+                   unsigned n) RSW_MUST_CHECK;
+
+#endif

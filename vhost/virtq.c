@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Split virtqueue, device side, hardened against the driver.  The rules are
+ * in virtq.h; each check below cites the virtio 1.1 section it enforces. */
+#include "virtq.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "guest_mem.h"
+
+struct virtq {
+    struct virtq_config cfg;
+    const struct guest_mem *mem;
+    struct virtq_desc *desc;
+    struct virtq_avail *avail;
+    struct virtq_used *used;
+    uint16_t mask;             /* size - 1 */
+    uint16_t last_avail_idx;   /* next avail ring slot to read */
+    uint16_t used_idx;         /* shadow: staged used elements */
+    uint16_t used_published;   /* value last stored in used->idx */
+    uint16_t signalled_used;   /* used->idx at the last notify decision */
+    bool signalled_valid;      /* false until the first decision: then
+                                  'signalled_used' says nothing about what
+                                  the driver saw, so notify */
+    bool broken;
+    struct virtq_stats stats;
+};
+
+static const char *const chain_error_names[VIRTQ_CHAIN_N_ERRORS] = {
+    [VIRTQ_CHAIN_OK] = "ok",
+    [VIRTQ_CHAIN_BAD_ADDR] = "bad-addr",
+    [VIRTQ_CHAIN_BAD_NEXT] = "bad-next",
+    [VIRTQ_CHAIN_TOO_LONG] = "too-long",
+    [VIRTQ_CHAIN_BAD_INDIRECT] = "bad-indirect",
+    [VIRTQ_CHAIN_BAD_ORDER] = "bad-order",
+    [VIRTQ_CHAIN_TOO_MANY_IOV] = "too-many-iov",
+};
+
+const char *
+virtq_chain_error_name(enum virtq_chain_error e)
+{
+    return (unsigned) e < VIRTQ_CHAIN_N_ERRORS ? chain_error_names[e]
+                                               : "unknown";
+}
+
+/* The event-index words live right after each ring (§2.6.7, §2.6.8). */
+static inline uint16_t *
+used_event_ptr(struct virtq *q)
+{
+    return &q->avail->ring[q->cfg.size];
+}
+
+static inline uint16_t *
+avail_event_ptr(struct virtq *q)
+{
+    return (uint16_t *) &q->used->ring[q->cfg.size];
+}
+
+/* Translates one ring part from a frontend virtual address, with its full
+ * length and required alignment (§2.6 "Virtqueue Part" table).  The host
+ * pointer is checked too: atomics on a misaligned pointer are undefined. */
+static void *
+map_ring_part(const struct guest_mem *mem, uint64_t uva, uint64_t len,
+              uint64_t align)
+{
+    if (uva & (align - 1)) {
+        return NULL;
+    }
+    void *p = guest_mem_uva_to_hva(mem, uva, len);
+    if (p && ((uintptr_t) p & (align - 1))) {
+        return NULL;
+    }
+    return p;
+}
+
+static int
+map_rings(struct virtq *q, const struct guest_mem *mem)
+{
+    uint16_t n = q->cfg.size;
+    struct virtq_desc *desc = map_ring_part(mem, q->cfg.desc_uva,
+                                            virtq_desc_bytes(n), 16);
+    struct virtq_avail *avail = map_ring_part(mem, q->cfg.avail_uva,
+                                              virtq_avail_bytes(n), 2);
+    struct virtq_used *used = map_ring_part(mem, q->cfg.used_uva,
+                                            virtq_used_bytes(n), 4);
+    if (!desc || !avail || !used) {
+        return -EFAULT;
+    }
+    q->mem = mem;
+    q->desc = desc;
+    q->avail = avail;
+    q->used = used;
+    return 0;
+}
+
+int
+virtq_create(const struct virtq_config *cfg, const struct guest_mem *mem,
+             struct virtq **out)
+{
+    *out = NULL;
+    /* §2.6: Queue Size is a power of 2 no larger than 32768 (the uint16_t
+     * type already bounds it; 0 is not a power of two). */
+    if (!cfg->size || (cfg->size & (cfg->size - 1)) || !mem) {
+        return -EINVAL;
+    }
+    struct virtq *q = calloc(1, sizeof *q);
+    if (!q) {
+        return -ENOMEM;
+    }
+    q->cfg = *cfg;
+    q->mask = cfg->size - 1;
+    q->last_avail_idx = cfg->last_avail_idx;
+    q->used_idx = cfg->used_idx;
+    q->used_published = cfg->used_idx;
+    q->signalled_used = cfg->used_idx;
+    int err = map_rings(q, mem);
+    if (err) {
+        free(q);
+        return err;
+    }
+    *out = q;
+    return 0;
+}
+
+void
+virtq_destroy(struct virtq *q)
+{
+    free(q);
+}
+
+static void
+mark_broken(struct virtq *q)
+{
+    if (!q->broken) {
+        q->broken = true;
+        q->stats.broken++;
+    }
+}
+
+int
+virtq_remap(struct virtq *q, const struct guest_mem *mem)
+{
+    int err = mem ? map_rings(q, mem) : -EINVAL;
+    if (err) {
+        /* The old pointers may refer to memory about to be unmapped. */
+        mark_broken(q);
+    }
+    return err;
+}
+
+/* State of one chain walk. */
+struct chain_walk {
+    struct virtq *q;
+    struct virtq_chain *c;
+    bool seen_write;    /* a writable descriptor was seen, even empty */
+};
+
+/* Appends the buffer [addr, addr+len) to the chain, split at region
+ * borders. */
+static enum virtq_chain_error
+chain_add_buf(struct chain_walk *w, uint64_t addr, uint32_t len,
+              bool writable)
+{
+    struct virtq_chain *c = w->c;
+    /* §2.6.4.2: the driver MUST place device-writable descriptors after
+     * device-readable ones. */
+    if (!writable && w->seen_write) {
+        return VIRTQ_CHAIN_BAD_ORDER;
+    }
+    w->seen_write |= writable;
+    if (!len) {
+        return VIRTQ_CHAIN_OK;  /* legal, but nothing to transfer */
+    }
+    /* §2.6.5: addr is a guest physical address; all of it must be memory. */
+    if (!guest_range_ok(addr, len)) {
+        return VIRTQ_CHAIN_BAD_ADDR;
+    }
+    uint32_t *total = writable ? &c->in_len : &c->out_len;
+    /* Totals are reported as uint32_t; a longer chain cannot be real. */
+    if (*total + len < *total) {
+        return VIRTQ_CHAIN_TOO_LONG;
+    }
+    uint64_t left = len;
+    while (left) {
+        void *hva;
+        uint64_t n = guest_mem_gpa_span(w->q->mem, addr, left, &hva);
+        if (!n) {
+            return VIRTQ_CHAIN_BAD_ADDR;
+        }
+        unsigned i = c->n_out + c->n_in;
+        if (i >= VIRTQ_CHAIN_MAX_IOV) {
+            return VIRTQ_CHAIN_TOO_MANY_IOV;
+        }
+        c->iov[i].iov_base = hva;
+        c->iov[i].iov_len = (size_t) n;
+        if (writable) {
+            c->n_in++;
+        } else {
+            c->n_out++;
+        }
+        addr += n;
+        left -= n;
+    }
+    *total += len;
+    return VIRTQ_CHAIN_OK;
+}
+
+/* true if every byte of [addr, addr+len) is guest memory. */
+static bool
+range_mapped(const struct guest_mem *mem, uint64_t addr, uint64_t len)
+{
+    if (!guest_range_ok(addr, len)) {
+        return false;
+    }
+    while (len) {
+        void *hva;
+        uint64_t n = guest_mem_gpa_span(mem, addr, len, &hva);
+        if (!n) {
+            return false;
+        }
+        addr += n;
+        len -= n;
+    }
+    return true;
+}
+
+/* Walks an indirect table (§2.6.5.3).  'ind' is the descriptor in the main
+ * table that points at it. */
+static enum virtq_chain_error
+walk_indirect(struct chain_walk *w, const struct virtq_desc *ind)
+{
+    struct virtq *q = w->q;
+    /* §2.6.5.3.1: the driver MUST NOT set INDIRECT unless the feature was
+     * negotiated, nor INDIRECT together with NEXT. */
+    if (!q->cfg.indirect || (ind->flags & VIRTQ_DESC_F_NEXT)) {
+        return VIRTQ_CHAIN_BAD_INDIRECT;
+    }
+    /* §2.6.5.3: the table is len / 16 descriptors; a table longer than the
+     * queue is refused (as Linux and QEMU do) to bound the walk. */
+    if (!ind->len || ind->len % sizeof(struct virtq_desc)
+        || ind->len / sizeof(struct virtq_desc) > q->cfg.size) {
+        return VIRTQ_CHAIN_BAD_INDIRECT;
+    }
+    /* The whole table must be memory, not just the entries we reach (as
+     * Linux and QEMU map it whole). */
+    if (!range_mapped(q->mem, ind->addr, ind->len)) {
+        return VIRTQ_CHAIN_BAD_ADDR;
+    }
+    uint32_t count = ind->len / sizeof(struct virtq_desc);
+    uint32_t idx = 0;
+    for (uint32_t hops = 0; ; hops++) {
+        /* §2.6.5.3.2: a chain inside the table cannot be longer than it. */
+        if (hops >= count) {
+            return VIRTQ_CHAIN_TOO_LONG;
+        }
+        /* One copy per entry: the table may cross regions and the driver
+         * may rewrite it while we look. */
+        struct virtq_desc d;
+        if (guest_mem_read(q->mem, ind->addr + 16ull * idx, &d, sizeof d)) {
+            return VIRTQ_CHAIN_BAD_ADDR;
+        }
+        /* §2.6.5.3.1: the driver MUST NOT set INDIRECT inside a table. */
+        if (d.flags & VIRTQ_DESC_F_INDIRECT) {
+            return VIRTQ_CHAIN_BAD_INDIRECT;
+        }
+        enum virtq_chain_error e =
+            chain_add_buf(w, d.addr, d.len, d.flags & VIRTQ_DESC_F_WRITE);
+        if (e != VIRTQ_CHAIN_OK || !(d.flags & VIRTQ_DESC_F_NEXT)) {
+            return e;
+        }
+        /* §2.6.5.3: next indexes the table itself. */
+        if (d.next >= count) {
+            return VIRTQ_CHAIN_BAD_NEXT;
+        }
+        idx = d.next;
+    }
+}
+
+/* One read of each field of a table descriptor: the copy is what we check
+ * and use.  The table is 16-byte aligned (checked at setup), so each field
+ * is naturally aligned for the atomic loads. */
+static void
+read_desc(const struct virtq_desc *src, struct virtq_desc *d)
+{
+    d->addr = RSW_READ_ONCE(src->addr);
+    d->len = RSW_READ_ONCE(src->len);
+    d->flags = RSW_READ_ONCE(src->flags);
+    d->next = RSW_READ_ONCE(src->next);
+}
+
+static enum virtq_chain_error
+walk_chain(struct virtq *q, struct virtq_chain *c)
+{
+    struct chain_walk w = { .q = q, .c = c, .seen_write = false };
+    uint16_t idx = c->head;
+    for (uint32_t hops = 0; ; hops++) {
+        /* §2.6.5: a chain has at most Queue Size descriptors; more means a
+         * loop. */
+        if (hops >= q->cfg.size) {
+            return VIRTQ_CHAIN_TOO_LONG;
+        }
+        struct virtq_desc d;
+        read_desc(&q->desc[idx], &d);
+        enum virtq_chain_error e;
+        if (d.flags & VIRTQ_DESC_F_INDIRECT) {
+            /* §2.6.5.3.2: the device ignores WRITE on the table pointer;
+             * an indirect descriptor without NEXT ends the chain. */
+            return walk_indirect(&w, &d);
+        }
+        e = chain_add_buf(&w, d.addr, d.len, d.flags & VIRTQ_DESC_F_WRITE);
+        if (e != VIRTQ_CHAIN_OK || !(d.flags & VIRTQ_DESC_F_NEXT)) {
+            return e;
+        }
+        /* §2.6.5: next must index the descriptor table. */
+        if (d.next >= q->cfg.size) {
+            return VIRTQ_CHAIN_BAD_NEXT;
+        }
+        idx = d.next;
+    }
+}
+
+int
+virtq_pop(struct virtq *q, struct virtq_chain *chain)
+{
+    if (q->broken) {
+        return -EIO;
+    }
+    uint16_t avail_idx = RSW_READ_ONCE(q->avail->idx);
+    uint16_t pending = (uint16_t) (avail_idx - q->last_avail_idx);
+    /* §2.6.6: the driver can only have made 'size' buffers available ahead
+     * of us; a bigger jump is a broken or hostile driver. */
+    if (pending > q->cfg.size) {
+        mark_broken(q);
+        return -EIO;
+    }
+    if (!pending) {
+        return 0;
+    }
+    /* The ring entry and descriptors were written before avail->idx. */
+    rsw_smp_rmb();
+    uint16_t head = RSW_READ_ONCE(q->avail->ring[q->last_avail_idx & q->mask]);
+    /* §2.6.6: ring entries are descriptor heads, < Queue Size. */
+    if (head >= q->cfg.size) {
+        mark_broken(q);
+        return -EIO;
+    }
+    q->last_avail_idx++;
+    chain->head = head;
+    chain->n_out = chain->n_in = 0;
+    chain->out_len = chain->in_len = 0;
+    chain->error = walk_chain(q, chain);
+    if (chain->error == VIRTQ_CHAIN_OK) {
+        q->stats.chains++;
+    } else {
+        q->stats.chain_errors[chain->error]++;
+        chain->n_out = chain->n_in = 0;
+        chain->out_len = chain->in_len = 0;
+    }
+    return 1;
+}
+
+uint16_t
+virtq_avail_count(struct virtq *q)
+{
+    if (q->broken) {
+        return 0;
+    }
+    uint16_t n = (uint16_t) (RSW_READ_ONCE(q->avail->idx) - q->last_avail_idx);
+    return n > q->cfg.size ? 0 : n;
+}
+
+void
+virtq_unpop(struct virtq *q, uint16_t n)
+{
+    q->last_avail_idx -= n;
+    q->stats.chains -= n <= q->stats.chains ? n : q->stats.chains;
+}
+
+void
+virtq_push_used(struct virtq *q, uint16_t head, uint32_t len)
+{
+    /* A broken queue is never written again (virtq.h). */
+    if (q->broken) {
+        return;
+    }
+    struct virtq_used_elem *e = &q->used->ring[q->used_idx & q->mask];
+    RSW_WRITE_ONCE(e->id, (uint32_t) head);
+    RSW_WRITE_ONCE(e->len, len);
+    q->used_idx++;
+}
+
+void
+virtq_flush_used(struct virtq *q)
+{
+    if (q->broken || q->used_idx == q->used_published) {
+        return;
+    }
+    /* §2.6.8.2: the used elements must be visible before the index that
+     * publishes them. */
+    rsw_smp_wmb();
+    RSW_WRITE_ONCE(q->used->idx, q->used_idx);
+    q->used_published = q->used_idx;
+}
+
+/* virtio 1.1 §2.6.7.2 (same formula as Linux's vring_need_event): notify if
+ * 'event' lies in the window (old, new_idx]. */
+static inline bool
+vring_need_event(uint16_t event, uint16_t new_idx, uint16_t old)
+{
+    return (uint16_t) (new_idx - event - 1) < (uint16_t) (new_idx - old);
+}
+
+bool
+virtq_should_notify(struct virtq *q)
+{
+    if (q->broken) {
+        return false;
+    }
+    /* §2.6.7.2: used->idx must be visible before we read the driver's
+     * suppression state, or we could miss the interrupt it wants. */
+    rsw_smp_mb();
+    uint16_t old = q->signalled_used, new_idx = q->used_published;
+    bool valid = q->signalled_valid;
+    q->signalled_used = new_idx;
+    q->signalled_valid = true;
+    if (old == new_idx) {
+        return false;   /* nothing published since the last decision */
+    }
+    if (q->cfg.event_idx) {
+        uint16_t event = RSW_READ_ONCE(*used_event_ptr(q));
+        return !valid || vring_need_event(event, new_idx, old);
+    }
+    /* §2.6.7.2 without EVENT_IDX: flags is only a hint, honoured. */
+    return !(RSW_READ_ONCE(q->avail->flags) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+}
+
+void
+virtq_flush_and_notify(struct virtq *q)
+{
+    virtq_flush_used(q);
+    if (q->broken || q->signalled_used == q->used_published) {
+        return;     /* nothing new for the driver: neither sent nor saved */
+    }
+    if (!virtq_should_notify(q)) {
+        q->stats.notifies_suppressed++;
+        return;
+    }
+    q->stats.notifies++;
+    if (q->cfg.call_fd >= 0) {
+        uint64_t one = 1;
+        /* EAGAIN means the counter is saturated: the driver will be woken
+         * anyway, so a failed write loses nothing. */
+        if (write(q->cfg.call_fd, &one, sizeof one) < 0) {
+            return;
+        }
+    }
+}
+
+void
+virtq_set_kick_wanted(struct virtq *q, bool wanted)
+{
+    if (q->broken) {
+        return;
+    }
+    if (q->cfg.event_idx) {
+        /* §2.6.8.2 with EVENT_IDX: the driver kicks once avail->idx passes
+         * avail_event; flags are ignored.  Disabling needs no write: the
+         * stale index is simply never reached again soon. */
+        if (wanted) {
+            RSW_WRITE_ONCE(*avail_event_ptr(q), q->last_avail_idx);
+        }
+    } else {
+        uint16_t flags = RSW_READ_ONCE(q->used->flags);
+        flags = wanted ? flags & ~VIRTQ_USED_F_NO_NOTIFY
+                       : flags | VIRTQ_USED_F_NO_NOTIFY;
+        RSW_WRITE_ONCE(q->used->flags, flags);
+    }
+    /* The caller re-checks avail after enabling kicks: order the store
+     * above before that load (§2.6.8.2). */
+    rsw_smp_mb();
+}
+
+bool
+virtq_is_broken(const struct virtq *q)
+{
+    return q->broken;
+}
+
+uint16_t
+virtq_last_avail_idx(const struct virtq *q)
+{
+    return q->last_avail_idx;
+}
+
+uint16_t
+virtq_size(const struct virtq *q)
+{
+    return q->cfg.size;
+}
+
+const struct virtq_stats *
+virtq_get_stats(const struct virtq *q)
+{
+    return &q->stats;
+}
