@@ -64,6 +64,16 @@ arm_timer(struct vhost_endpoint *ep, unsigned ms)
     (void) timerfd_settime(ep->timer_fd, 0, &its, NULL);
 }
 
+/* Client: next connection attempt after the current backoff, which doubles
+ * up to the maximum until a connection is set up successfully. */
+static void
+schedule_retry(struct vhost_endpoint *ep)
+{
+    arm_timer(ep, ep->backoff_ms);
+    ep->backoff_ms = ep->backoff_ms * 2 > VHOST_ENDPOINT_BACKOFF_MAX_MS
+                     ? VHOST_ENDPOINT_BACKOFF_MAX_MS : ep->backoff_ms * 2;
+}
+
 /* ---- Connection state -------------------------------------------------- */
 
 static void
@@ -80,7 +90,7 @@ conn_close(struct vhost_endpoint *ep)
         ep->role.disconnected(ep->ctx);
     }
     if (!ep->server) {
-        arm_timer(ep, ep->backoff_ms);
+        schedule_retry(ep);
     }
 }
 
@@ -124,9 +134,12 @@ conn_open(struct vhost_endpoint *ep, int fd)
         return;
     }
     ep->stats.connections++;
-    ep->backoff_ms = VHOST_ENDPOINT_BACKOFF_MIN_MS;
-    if (ep->role.connected) {
-        (void) run_hook(ep, ep->role.connected);
+    /* Only a connection the role accepted resets the backoff: a peer that
+     * fails the handshake every time is retried ever more slowly. */
+    if (!ep->role.connected || run_hook(ep, ep->role.connected) >= 0) {
+        if (ep->conn_fd >= 0) {
+            ep->backoff_ms = VHOST_ENDPOINT_BACKOFF_MIN_MS;
+        }
     }
 }
 
@@ -225,9 +238,7 @@ client_connect(struct vhost_endpoint *ep)
         close(fd);
     }
     ep->stats.connect_failures++;
-    arm_timer(ep, ep->backoff_ms);
-    ep->backoff_ms = ep->backoff_ms * 2 > VHOST_ENDPOINT_BACKOFF_MAX_MS
-                     ? VHOST_ENDPOINT_BACKOFF_MAX_MS : ep->backoff_ms * 2;
+    schedule_retry(ep);
 }
 
 static void

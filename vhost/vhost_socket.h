@@ -37,7 +37,7 @@ struct vhost_endpoint;
 
 /* What the endpoint calls for the protocol role sitting on top of it. */
 struct vhost_endpoint_role {
-    /* A peer connected on 'fd' (non-blocking).  Nonzero drops it. */
+    /* A peer connected on 'fd' (non-blocking).  Negative drops it. */
     int (*connected)(void *ctx, int fd);
     /* 'fd' is readable (or hung up).  Negative drops the connection. */
     int (*readable)(void *ctx, int fd);
