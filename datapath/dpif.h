@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef RSW_DPIF_H
+#define RSW_DPIF_H 1
+
+/* The datapath: ports, PMD threads and the fast path between them.
+ *
+ * Threads
+ * =======
+ *
+ * One control thread (rsw-switchd's main loop) owns all configuration: it
+ * adds and removes ports, serves their control sockets (vhost-user
+ * messages), answers the control socket.  N PMD threads, each pinned to one
+ * core of --pmd-cores, busy-poll the rx queues assigned to them
+ * (rxq_sched.h: round robin, NUMA-aware) and run the fast path.  PMDs never
+ * take a lock that the control thread holds for long, and the control
+ * thread never touches a PMD's private structures.
+ *
+ * Publish / quiesce (RCU without a library)
+ * =========================================
+ *
+ * What PMDs read from shared state is an immutable snapshot: the port table
+ * (datapath number -> port, for output) and the rx queue list with each
+ * queue's PMD.  The control thread builds a new snapshot, publishes it with
+ * one atomic pointer store, then calls dpif_synchronize(): every PMD bumps
+ * a private sequence counter at its quiescent point (the top of its poll
+ * loop, when it holds no snapshot, port or ring pointer from the previous
+ * iteration), so once each running PMD's counter has moved no PMD can
+ * still use the old snapshot, which is then freed.  The same wait protects
+ * rings that a provider withdraws (a vhost frontend stopping a ring): the
+ * provider clears the pointer PMDs load once per burst and synchronizes
+ * before the ring is destroyed (port.h, port_hooks).
+ *
+ * Flow caches
+ * ===========
+ *
+ * Each PMD owns an exact-match cache (emc.h) and a megaflow classifier
+ * (dpcls.h), used by it alone.  Per rx burst (up to 32 packets):
+ *
+ *   rx_burst -> flow_extract on each packet's private header copy
+ *   -> EMC batch lookup -> dpcls batch lookup for the misses
+ *   -> for what is left, an upcall on the PMD's own thread: the slow path
+ *      (upcall.h) translates the key into actions plus a wildcard mask,
+ *      the PMD installs that megaflow in its dpcls and EMC
+ *   -> actions: each output appends the packet to that port's batch
+ *   -> each port's batch is sent with one tx_batch call (one used-ring
+ *      update, one interrupt if the guest wants it)
+ *   -> rx_release returns the source buffers.
+ *
+ * Invalidation: any change that can alter a translation (rules, ports, MAC
+ * learning) bumps the datapath's flow generation (dpif_flows_changed(),
+ * callable from any thread, also from within translate).  A PMD compares it
+ * once per iteration and, when it moved, empties its EMC and dpcls and frees
+ * its megaflows; the next packets upcall again.  Coarse but simple and
+ * always correct; per-flow revalidation comes with the OpenFlow pipeline.
+ *
+ * Packets and copies: see dp_packet.h (one copy guest to guest).
+ *
+ * Counters: per PMD (packets, EMC/dpcls hits, upcalls, lost, busy/idle TSC
+ * cycles), written by the PMD alone with relaxed atomics and read by the
+ * control thread; clearing keeps a baseline on the control side so PMDs
+ * are never written by another thread.  Per port (port.h), drops by reason.
+ * Megaflow dumps are requests a PMD answers at its quiescent point. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "flow.h"
+#include "port.h"
+#include "upcall.h"
+#include "vhost/compiler.h"
+
+#define DPIF_MAX_PMDS 64
+
+struct dpif;
+
+struct dpif_config {
+    const unsigned *pmd_cores;
+    unsigned n_pmds;
+    struct upcall_handler upcall;
+    uint32_t emc_insert_inv_prob;  /* 0: EMC_DEFAULT_INSERT_INV_PROB */
+    uint32_t max_flows_per_pmd;    /* 0: default (65536) */
+};
+
+/* Starts the PMD threads.  DPDK's EAL must be initialised (PMD threads
+ * register with it). */
+int dpif_create(const struct dpif_config *, struct dpif **) RSW_MUST_CHECK;
+/* Stops PMDs, then destroys every port still attached.  NULL is a no-op. */
+void dpif_destroy(struct dpif *);
+
+/* Hooks to pass to port_create() for ports of this datapath. */
+struct port_hooks dpif_port_hooks(struct dpif *);
+
+/* Attaches 'port' (ownership passes on success) and gives it a datapath
+ * number; PMDs start polling it.  -ENOSPC when full. */
+int dpif_port_add(struct dpif *, struct port *, uint32_t *port_no)
+    RSW_MUST_CHECK;
+/* Detaches and destroys port 'port_no'.  -ENOENT. */
+int dpif_port_del(struct dpif *, uint32_t port_no) RSW_MUST_CHECK;
+struct port *dpif_port_get(struct dpif *, uint32_t port_no);
+/* Calls 'cb' for every attached port, in number order. */
+void dpif_port_for_each(struct dpif *, void (*cb)(void *aux, struct port *),
+                        void *aux);
+
+void dpif_flows_changed(struct dpif *);
+/* Waits until every PMD has passed a quiescent point (see above). */
+void dpif_synchronize(struct dpif *);
+
+/* ---- Introspection (control thread) ----------------------------------- */
+
+struct dpif_pmd_stats {
+    uint64_t packets;      /* received */
+    uint64_t emc_hits;
+    uint64_t dpcls_hits;   /* megaflow hits */
+    uint64_t upcalls;      /* misses sent to the slow path */
+    uint64_t lost;         /* upcalls that failed (packet dropped) */
+    uint64_t flow_flushes; /* cache flushes after invalidation */
+    uint64_t busy_cycles, idle_cycles;
+    uint64_t iterations;
+};
+
+struct dpif_pmd_info {
+    unsigned core;
+    int numa;
+    unsigned n_flows;
+    unsigned emc_entries;  /* live EMC entries (approximate, racy read) */
+    struct dpif_pmd_stats stats;
+};
+
+unsigned dpif_n_pmds(const struct dpif *);
+void dpif_pmd_info(struct dpif *, unsigned pmd, struct dpif_pmd_info *);
+void dpif_pmd_stats_clear(struct dpif *);
+
+struct dpif_rxq_info {
+    const char *port;      /* valid during the callback */
+    unsigned qid;
+    unsigned pmd_core;
+    int pmd_numa, rxq_numa;
+    bool cross_numa;
+};
+void dpif_rxq_for_each(struct dpif *,
+                       void (*cb)(void *aux, const struct dpif_rxq_info *),
+                       void *aux);
+
+struct dpif_flow_info {
+    struct flow key;       /* masked */
+    struct flow_wc mask;
+    struct dp_actions actions;
+    uint64_t hits;         /* packets that used it (EMC + dpcls hits) */
+};
+/* Copies up to 'max' megaflows of PMD 'pmd' into 'out'; returns how many
+ * it has in all (may exceed 'max').  Waits for the PMD. */
+unsigned dpif_pmd_dump_flows(struct dpif *, unsigned pmd,
+                             struct dpif_flow_info *out, unsigned max);
+
+#endif

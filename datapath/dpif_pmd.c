@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Datapath, PMD side: the poll loop and the fast path (see dpif.h). */
+#include "dpif_private.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+
+#include "dpcls.h"
+#include "emc.h"
+#include "vhost/vlog.h"
+
+#define BATCH DP_PACKET_BATCH_MAX
+
+/* A megaflow, owned by one PMD. */
+struct dp_flow {
+    struct flow key;            /* masked */
+    struct flow_wc mask;
+    struct dp_actions actions;
+    uint32_t gen;               /* EMC generation word (emc.h) */
+    uint64_t hits;
+    struct dpcls_rule *rule;
+    struct dp_flow *next;
+};
+
+/* Packets queued for one output port during a burst. */
+struct pmd_out {
+    unsigned n;
+    struct dp_packet *pkts[BATCH];
+};
+
+/* Per-PMD working memory, allocated once. */
+struct pmd_scratch {
+    struct dp_packet_batch batch;
+    struct flow keys[BATCH];
+    const struct flow *key_ptrs[BATCH];
+    uint32_t hashes[BATCH];
+    void *flows[BATCH];
+    void *cls_flows[BATCH];
+    struct dp_flow uninstalled[BATCH]; /* flow table full: used once */
+    struct flow_parse_stats parse;
+    uint16_t active[DP_MAX_PORTS];
+    unsigned n_active;
+    struct pmd_out outs[DP_MAX_PORTS];
+};
+
+/* Single-writer counters read by the control thread. */
+#define PMD_STAT_ADD(pmd, field, v)                                       \
+    __atomic_store_n(&(pmd)->stats.field, (pmd)->stats.field + (v),       \
+                     __ATOMIC_RELAXED)
+
+static void
+pmd_flush_flows(struct dpif_pmd *pmd)
+{
+    struct dp_flow *f = pmd->flows, *next;
+
+    emc_flush(pmd->emc);
+    for (; f; f = next) {
+        next = f->next;
+        dpcls_remove(pmd->cls, f->rule);
+        free(f);
+    }
+    pmd->flows = NULL;
+    pmd->n_flows = 0;
+    __atomic_store_n(&pmd->n_flows_pub, 0, __ATOMIC_RELAXED);
+}
+
+/* Installs the slow path's answer for 'key'; returns the flow, or a
+ * one-burst uninstalled copy when the table is full or insertion fails. */
+static struct dp_flow *
+pmd_install(struct dpif_pmd *pmd, const struct flow *key, uint32_t hash,
+            const struct flow_wc *wc, const struct dp_actions *a,
+            struct dp_flow *fallback)
+{
+    struct dp_flow *f = NULL;
+
+    if (pmd->n_flows < pmd->dp->max_flows) {
+        f = calloc(1, sizeof *f);
+    }
+    if (!f) {
+        f = fallback;
+        memset(f, 0, sizeof *f);
+    }
+    f->key = *key;
+    flow_zero_wildcards(&f->key, wc);
+    f->mask = *wc;
+    f->actions = *a;
+    if (f == fallback) {
+        return f;
+    }
+    if (dpcls_insert(pmd->cls, &f->key, &f->mask, f, &f->rule)) {
+        *fallback = *f;
+        free(f);
+        return fallback;
+    }
+    f->next = pmd->flows;
+    pmd->flows = f;
+    pmd->n_flows++;
+    __atomic_store_n(&pmd->n_flows_pub, pmd->n_flows, __ATOMIC_RELAXED);
+    /* The next packet of this microflow should not need the dpcls. */
+    emc_insert(pmd->emc, key, hash, f, &f->gen);
+    return f;
+}
+
+static struct dp_flow *
+pmd_upcall(struct dpif_pmd *pmd, const struct flow *key, uint32_t hash,
+           struct dp_flow *fallback)
+{
+    struct upcall_handler *up = &pmd->dp->upcall;
+    struct dp_flow *f = dpcls_lookup(pmd->cls, key);
+    struct dp_actions actions;
+    struct flow_wc wc;
+
+    if (f) {
+        return f;   /* an earlier upcall of this burst covered it */
+    }
+    PMD_STAT_ADD(pmd, upcalls, 1);
+    flow_wc_init_catchall(&wc);
+    if (up->translate(up->ctx, key, &wc, &actions)) {
+        PMD_STAT_ADD(pmd, lost, 1);
+        return NULL;
+    }
+    return pmd_install(pmd, key, hash, &wc, &actions, fallback);
+}
+
+static void
+pmd_classify(struct dpif_pmd *pmd, struct pmd_scratch *s, unsigned n,
+             uint32_t in_port)
+{
+    uint32_t hits, cls_hits, all = n == 32 ? UINT32_MAX : (1u << n) - 1;
+
+    for (unsigned i = 0; i < n; i++) {
+        struct dp_packet *p = &s->batch.pkts[i];
+        struct flow_parse_info info;
+        /* Only the private header copy is parsed (dp_packet.h). */
+        (void) flow_extract_prefix(p->hdr, p->copy_len, p->frame_len, in_port,
+                                   &s->keys[i], &info);
+        flow_parse_stats_count(&s->parse, &info);
+        s->hashes[i] = flow_hash(&s->keys[i], 0);
+        s->key_ptrs[i] = &s->keys[i];
+    }
+    hits = emc_lookup_batch(pmd->emc, s->key_ptrs, s->hashes, n, s->flows);
+    PMD_STAT_ADD(pmd, emc_hits, __builtin_popcount(hits));
+    if (hits == all) {
+        return;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        s->key_ptrs[i] = hits & (1u << i) ? NULL : &s->keys[i];
+    }
+    cls_hits = dpcls_lookup_batch(pmd->cls, s->key_ptrs, n, s->cls_flows);
+    PMD_STAT_ADD(pmd, dpcls_hits, __builtin_popcount(cls_hits));
+    for (unsigned i = 0; i < n; i++) {
+        struct dp_flow *f = s->cls_flows[i];
+        if (hits & (1u << i)) {
+            continue;
+        }
+        if (cls_hits & (1u << i)) {
+            s->flows[i] = f;
+            emc_maybe_insert(pmd->emc, &s->keys[i], s->hashes[i], f, &f->gen);
+        } else {
+            s->flows[i] = pmd_upcall(pmd, &s->keys[i], s->hashes[i],
+                                     &s->uninstalled[i]);
+        }
+    }
+}
+
+static void
+out_add(struct pmd_scratch *s, uint32_t port_no, struct dp_packet *pkt)
+{
+    struct pmd_out *o = &s->outs[port_no];
+
+    if (!o->n) {
+        s->active[s->n_active++] = (uint16_t) port_no;
+    }
+    o->pkts[o->n++] = pkt;
+}
+
+/* Runs each packet's actions into per-port batches; counts drops on the
+ * input port. */
+static void
+pmd_execute(struct pmd_scratch *s, unsigned n, struct port *in)
+{
+    uint64_t no_route = 0, lost = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        struct dp_flow *f = s->flows[i];
+        if (!f) {
+            lost++;
+            continue;
+        }
+        f->hits++;
+        if (!f->actions.n_outputs) {
+            no_route++;
+        }
+        for (uint32_t k = 0; k < f->actions.n_outputs; k++) {
+            uint32_t no = f->actions.outputs[k];
+            if (no < DP_MAX_PORTS) {
+                out_add(s, no, &s->batch.pkts[i]);
+            }
+        }
+    }
+    port_stat_add(&in->stats.drops[PORT_DROP_NO_ROUTE], no_route);
+    port_stat_add(&in->stats.drops[PORT_DROP_UPCALL_FAIL], lost);
+}
+
+static void
+pmd_flush_outputs(struct pmd_scratch *s, const struct dpif_snapshot *snap,
+                  struct port *in)
+{
+    for (unsigned i = 0; i < s->n_active; i++) {
+        uint16_t no = s->active[i];
+        struct pmd_out *o = &s->outs[no];
+        struct port *p = snap->ports[no];
+
+        if (p) {
+            p->class->tx_batch(p, o->pkts, o->n);
+        } else {
+            /* The port left since the flow was made. */
+            port_stat_add(&in->stats.drops[PORT_DROP_NO_ROUTE], o->n);
+        }
+        o->n = 0;
+    }
+    s->n_active = 0;
+}
+
+static unsigned
+pmd_process_rxq(struct dpif_pmd *pmd, const struct dpif_snapshot *snap,
+                const struct dpif_rxq *q)
+{
+    struct pmd_scratch *s = pmd->scratch;
+    struct port *in = q->port;
+    unsigned n;
+
+    s->batch.n = 0;
+    n = in->class->rx_burst(in, q->qid, &s->batch);
+    if (n) {
+        pmd_classify(pmd, s, n, in->port_no);
+        pmd_execute(s, n, in);
+        pmd_flush_outputs(s, snap, in);
+    }
+    /* Always: refused chains were staged too. */
+    in->class->rx_release(in, q->qid);
+    return n;
+}
+
+static void
+pmd_answer_dump(struct dpif_pmd *pmd)
+{
+    struct dpif_dump_req *req = __atomic_load_n(&pmd->dump_req,
+                                                __ATOMIC_ACQUIRE);
+    unsigned n = 0;
+
+    if (!req) {
+        return;
+    }
+    for (struct dp_flow *f = pmd->flows; f; f = f->next, n++) {
+        if (n < req->max) {
+            req->out[n].key = f->key;
+            req->out[n].mask = f->mask;
+            req->out[n].actions = f->actions;
+            req->out[n].hits = f->hits;
+        }
+    }
+    req->n_total = n;
+    __atomic_store_n(&pmd->dump_req, NULL, __ATOMIC_RELAXED);
+    __atomic_store_n(&req->done, 1, __ATOMIC_RELEASE);
+}
+
+/* One poll-loop iteration over this PMD's rx queues. */
+static void
+pmd_iterate(struct dpif_pmd *pmd)
+{
+    const struct dpif_snapshot *snap;
+    uint64_t gen, t0, n = 0;
+
+    /* Quiescent point: nothing from the previous iteration is held. */
+    __atomic_fetch_add(&pmd->seq, 1, __ATOMIC_SEQ_CST);
+    pmd_answer_dump(pmd);
+    snap = __atomic_load_n(&pmd->dp->snap, __ATOMIC_ACQUIRE);
+    gen = __atomic_load_n(&pmd->dp->flow_gen, __ATOMIC_ACQUIRE);
+    if (gen != pmd->flow_gen) {
+        pmd->flow_gen = gen;
+        pmd_flush_flows(pmd);
+        PMD_STAT_ADD(pmd, flow_flushes, 1);
+    }
+    t0 = rte_rdtsc();
+    for (unsigned i = 0; i < snap->n_rxqs; i++) {
+        if (snap->rxqs[i].pmd == pmd->index) {
+            n += pmd_process_rxq(pmd, snap, &snap->rxqs[i]);
+        }
+    }
+    uint64_t dt = rte_rdtsc() - t0;
+    if (n) {
+        PMD_STAT_ADD(pmd, packets, n);
+        PMD_STAT_ADD(pmd, busy_cycles, dt);
+    } else {
+        PMD_STAT_ADD(pmd, idle_cycles, dt);
+    }
+    PMD_STAT_ADD(pmd, iterations, 1);
+}
+
+static void *
+pmd_main(void *pmd_)
+{
+    struct dpif_pmd *pmd = pmd_;
+    char name[16];
+
+    snprintf(name, sizeof name, "pmd-c%02u", pmd->core);
+    pthread_setname_np(pthread_self(), name);
+    /* An lcore id, so DPDK per-lcore caches work here (ethdev ports). */
+    if (rte_thread_register()) {
+        RSW_LOG(RSW_LOG_WARN, "%s: rte_thread_register failed: DPDK "
+                "mempool caches unavailable on this thread", name);
+    }
+    RSW_LOG(RSW_LOG_INFO, "%s: polling on core %u (NUMA %d)", name,
+            pmd->core, pmd->numa);
+    while (!__atomic_load_n(&pmd->exit, __ATOMIC_ACQUIRE)) {
+        pmd_iterate(pmd);
+    }
+    pmd_answer_dump(pmd);
+    __atomic_store_n(&pmd->running, 0, __ATOMIC_SEQ_CST);
+    rte_thread_unregister();
+    return NULL;
+}
+
+static int
+pmd_alloc(struct dpif_pmd *pmd)
+{
+    int err = emc_create(0, &pmd->emc);
+
+    if (err) {
+        return err;
+    }
+    if (pmd->dp->emc_insert_inv_prob) {
+        emc_set_insert_inv_prob(pmd->emc, pmd->dp->emc_insert_inv_prob);
+    }
+    err = dpcls_create(&pmd->cls);
+    if (err) {
+        return err;
+    }
+    if (posix_memalign((void **) &pmd->scratch, 64, sizeof *pmd->scratch)) {
+        return -ENOMEM;
+    }
+    memset(pmd->scratch, 0, sizeof *pmd->scratch);
+    return 0;
+}
+
+static void
+pmd_free(struct dpif_pmd *pmd)
+{
+    if (pmd->cls) {
+        pmd_flush_flows(pmd);
+    }
+    emc_destroy(pmd->emc);
+    dpcls_destroy(pmd->cls);
+    free(pmd->scratch);
+    pmd->emc = NULL;
+    pmd->cls = NULL;
+    pmd->scratch = NULL;
+}
+
+int
+dpif_pmd_start(struct dpif_pmd *pmd)
+{
+    cpu_set_t set;
+    pthread_attr_t attr;
+    int err = pmd_alloc(pmd);
+
+    if (err) {
+        goto err_free;
+    }
+    pmd->flow_gen = __atomic_load_n(&pmd->dp->flow_gen, __ATOMIC_ACQUIRE);
+    CPU_ZERO(&set);
+    CPU_SET(pmd->core, &set);
+    pthread_attr_init(&attr);
+    /* Pinned from its first instruction. */
+    pthread_attr_setaffinity_np(&attr, sizeof set, &set);
+    __atomic_store_n(&pmd->running, 1, __ATOMIC_SEQ_CST);
+    err = -pthread_create(&pmd->thread, &attr, pmd_main, pmd);
+    pthread_attr_destroy(&attr);
+    if (err) {
+        __atomic_store_n(&pmd->running, 0, __ATOMIC_SEQ_CST);
+        RSW_LOG(RSW_LOG_ERR, "cannot start PMD on core %u: %s", pmd->core,
+                strerror(-err));
+        goto err_free;
+    }
+    pmd->started = true;
+    return 0;
+
+err_free:
+    pmd_free(pmd);
+    return err;
+}
+
+void
+dpif_pmd_stop(struct dpif_pmd *pmd)
+{
+    if (pmd->started) {
+        __atomic_store_n(&pmd->exit, 1, __ATOMIC_RELEASE);
+        pthread_join(pmd->thread, NULL);
+        pmd->started = false;
+    }
+    pmd_free(pmd);
+}

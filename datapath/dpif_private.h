@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef RSW_DPIF_PRIVATE_H
+#define RSW_DPIF_PRIVATE_H 1
+
+/* Shared between dpif.c (control side) and dpif_pmd.c (PMD threads) only. */
+
+#include <pthread.h>
+#include "dpif.h"
+
+struct emc;
+struct dpcls;
+struct dp_flow;
+struct pmd_scratch;
+
+struct dpif_rxq {
+    struct port *port;
+    unsigned qid;
+    unsigned pmd;          /* index into dpif->pmds */
+    int numa;
+    bool cross_numa;
+};
+
+/* Immutable once published. */
+struct dpif_snapshot {
+    struct port *ports[DP_MAX_PORTS];
+    unsigned n_rxqs;
+    struct dpif_rxq rxqs[];
+};
+
+/* A megaflow dump request, answered by the PMD at its quiescent point. */
+struct dpif_dump_req {
+    struct dpif_flow_info *out;
+    unsigned max;
+    unsigned n_total;
+    int done;
+};
+
+struct dpif_pmd {
+    struct dpif *dp;
+    unsigned index, core;
+    int numa;
+    pthread_t thread;
+    bool started;
+
+    /* Shared with the control thread. */
+    uint64_t seq;                      /* quiescent points passed */
+    int exit;                          /* asked to stop */
+    int running;                       /* in its loop */
+    struct dpif_dump_req *dump_req;
+    struct dpif_pmd_stats stats;       /* PMD writes, others read */
+    uint32_t n_flows_pub;              /* for pmd-stats-show */
+
+    /* Private to the PMD thread. */
+    struct emc *emc;
+    struct dpcls *cls;
+    struct dp_flow *flows;
+    uint32_t n_flows;
+    uint64_t flow_gen;
+    struct pmd_scratch *scratch;
+};
+
+struct dpif {
+    struct dpif_snapshot *snap;        /* published, acquire/release */
+    uint64_t flow_gen;                 /* atomic */
+    struct upcall_handler upcall;
+    uint32_t emc_insert_inv_prob;
+    uint32_t max_flows;
+
+    /* Control thread only. */
+    struct port *ports[DP_MAX_PORTS];
+    struct dpif_pmd pmds[DPIF_MAX_PMDS];
+    unsigned n_pmds;
+    struct dpif_pmd_stats base[DPIF_MAX_PMDS]; /* pmd-stats-clear */
+};
+
+int dpif_pmd_start(struct dpif_pmd *) RSW_MUST_CHECK;
+void dpif_pmd_stop(struct dpif_pmd *);
+
+#endif

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "port.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct port_class *const port_classes[] = {
+    &port_vhost_class,
+};
+
+static const char *const drop_names[PORT_DROP_N] = {
+    [PORT_DROP_TX_NO_ROOM] = "tx_no_room",
+    [PORT_DROP_TX_NOT_READY] = "tx_not_ready",
+    [PORT_DROP_NO_MBUF] = "no_mbuf",
+    [PORT_DROP_BAD_DESC] = "bad_descriptor",
+    [PORT_DROP_RUNT] = "runt",
+    [PORT_DROP_TOO_BIG] = "too_big",
+    [PORT_DROP_QUEUE_BROKEN] = "queue_broken",
+    [PORT_DROP_NO_ROUTE] = "no_route",
+    [PORT_DROP_UPCALL_FAIL] = "upcall_fail",
+};
+
+const char *
+port_drop_reason_name(enum port_drop_reason r)
+{
+    return (unsigned) r < PORT_DROP_N ? drop_names[r] : "unknown";
+}
+
+const char *
+port_args_get(const struct port_args *a, const char *key)
+{
+    for (unsigned i = 0; a && i < a->n; i++) {
+        if (!strcmp(a->args[i].key, key)) {
+            return a->args[i].value;
+        }
+    }
+    return NULL;
+}
+
+int
+port_create(const char *type, const char *name, const struct port_args *args,
+            const struct port_hooks *hooks, struct port **out, char *err,
+            size_t esz)
+{
+    for (size_t i = 0; i < RSW_ARRAY_SIZE(port_classes); i++) {
+        const struct port_class *c = port_classes[i];
+        /* A class serves "T" and "Tclient" (vhostuser, vhostuserclient). */
+        size_t len = strlen(c->type);
+        if (!strncmp(type, c->type, len)
+            && (!type[len] || !strcmp(type + len, "client"))) {
+            if (strlen(name) >= PORT_NAME_MAX) {
+                snprintf(err, esz, "port name too long");
+                return -EINVAL;
+            }
+            return c->construct(type, name, args, hooks, out, err, esz);
+        }
+    }
+    snprintf(err, esz, "unknown interface type '%s' (supported: vhostuser, "
+             "vhostuserclient)", type);
+    return -EINVAL;
+}
+
+void
+port_destroy(struct port *p)
+{
+    if (p) {
+        p->class->destruct(p);
+    }
+}
+
+void
+port_get_stats(const struct port *p, struct port_stats *s)
+{
+    const uint64_t *src = (const uint64_t *) &p->stats;
+    uint64_t *dst = (uint64_t *) s;
+
+    for (size_t i = 0; i < sizeof *s / sizeof(uint64_t); i++) {
+        dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+    }
+}

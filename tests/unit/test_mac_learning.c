@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "datapath/mac_learning.h"
+
+static const uint8_t mac_a[6] = {2, 0, 0, 0, 0, 1};
+static const uint8_t mac_b[6] = {2, 0, 0, 0, 0, 2};
+static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+static void
+test_learn_lookup_move(void **state)
+{
+    struct mac_learning *ml;
+    (void) state;
+
+    assert_int_equal(mac_learning_create(0, 0, &ml), 0);
+    assert_int_equal(mac_learning_lookup(ml, mac_a, 0), MAC_LEARNING_NO_PORT);
+    assert_int_equal(mac_learning_learn(ml, mac_a, 1, 0), MAC_LEARNING_NEW);
+    assert_int_equal(mac_learning_learn(ml, mac_a, 1, 1), MAC_LEARNING_UNCHANGED);
+    assert_int_equal(mac_learning_lookup(ml, mac_a, 1), 1);
+    assert_int_equal(mac_learning_learn(ml, mac_a, 3, 2), MAC_LEARNING_MOVED);
+    assert_int_equal(mac_learning_lookup(ml, mac_a, 2), 3);
+    /* Group addresses are never learned. */
+    assert_int_equal(mac_learning_learn(ml, bcast, 1, 2), MAC_LEARNING_IGNORED);
+    assert_int_equal(mac_learning_count(ml), 1);
+    mac_learning_destroy(ml);
+    mac_learning_destroy(NULL);
+}
+
+static void
+test_aging(void **state)
+{
+    struct mac_learning *ml;
+    (void) state;
+
+    assert_int_equal(mac_learning_create(0, 300, &ml), 0);
+    mac_learning_learn(ml, mac_a, 1, 100);
+    mac_learning_learn(ml, mac_b, 2, 350);
+    assert_int_equal(mac_learning_lookup(ml, mac_a, 400), 1);
+    /* Idle 301 s: gone from lookups, then removed by expiry. */
+    assert_int_equal(mac_learning_lookup(ml, mac_a, 401), MAC_LEARNING_NO_PORT);
+    assert_int_equal(mac_learning_expire(ml, 401), 1);
+    assert_int_equal(mac_learning_count(ml), 1);
+    assert_int_equal(mac_learning_lookup(ml, mac_b, 401), 2);
+    /* Re-learning refreshes. */
+    mac_learning_learn(ml, mac_b, 2, 600);
+    assert_int_equal(mac_learning_expire(ml, 800), 0);
+    mac_learning_destroy(ml);
+}
+
+static void
+test_size_limit_evicts_lru(void **state)
+{
+    struct mac_learning *ml;
+    uint8_t mac[6] = {2, 0, 0, 0, 0, 0};
+    (void) state;
+
+    assert_int_equal(mac_learning_create(4, 0, &ml), 0);
+    for (uint8_t i = 0; i < 6; i++) {
+        mac[5] = i;
+        mac_learning_learn(ml, mac, i, i);
+    }
+    assert_int_equal(mac_learning_count(ml), 4);
+    assert_int_equal(mac_learning_evictions(ml), 2);
+    mac[5] = 0;
+    assert_int_equal(mac_learning_lookup(ml, mac, 6), MAC_LEARNING_NO_PORT);
+    mac[5] = 5;
+    assert_int_equal(mac_learning_lookup(ml, mac, 6), 5);
+    assert_int_equal(mac_learning_flush_port(ml, 5), 1);
+    assert_int_equal(mac_learning_count(ml), 3);
+    mac_learning_destroy(ml);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_learn_lookup_move),
+        cmocka_unit_test(test_aging),
+        cmocka_unit_test(test_size_limit_evicts_lru),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

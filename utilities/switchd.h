@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef RSW_SWITCHD_H
+#define RSW_SWITCHD_H 1
+
+/* rsw-switchd internals shared by its main loop (switchd.c) and its
+ * control-socket methods (switchd_methods.c). */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "ctl_server.h"
+#include "vhost/compiler.h"
+
+struct dpif;
+struct l2br;
+struct port;
+
+struct switchd {
+    struct dpif *dp;
+    struct l2br *l2;
+    int epoll_fd;
+    bool exiting;
+};
+
+/* The main loop polls a port's control fd from attach to detach. */
+int switchd_watch_port(struct switchd *, struct port *) RSW_MUST_CHECK;
+void switchd_unwatch_port(struct switchd *, struct port *);
+
+extern const struct ctl_method switchd_methods[];
+extern const unsigned switchd_n_methods;
+
+#endif
