@@ -29,6 +29,9 @@ it_cleanup() {
         kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
     done
+    # Every prefix it_prefix hands out starts with rswit<our PID>_, also
+    # when it was called in a subshell ($$ is the test shell's PID there).
+    rm -rf /dev/hugepages/rswit$$_* /var/run/dpdk/rswit$$_*
     for p in "${IT_PREFIXES[@]}"; do
         rm -rf /dev/hugepages/"$p"* /var/run/dpdk/"$p"
     done
@@ -83,7 +86,7 @@ it_wait_for() {
     it_fail "timed out after ${t}s waiting for $what"
 }
 
-# A private DPDK file prefix, cleaned at exit.
+# A private DPDK file prefix, cleaned at exit (works in $(...) too).
 it_prefix() {
     local p="rswit$$_$1"
     IT_PREFIXES+=("$p")
