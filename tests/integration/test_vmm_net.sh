@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# rsw-vmm test guests against DPDK's vhost-user backend (testpmd net_vhost).
+#
+# The guest's own virtio-pci modern driver runs in rsw-vmm; its queues are
+# served by testpmd directly in the guest's memfd memory (kicks are KVM
+# ioeventfds handed to testpmd, never exits to the VMM).  All counts exact.
+#   pingpong: one guest, pingpong:N, testpmd io loop on its one port.
+#   sendrecv: guest A send:N -> testpmd io (port 0 -> 1) -> guest B recv:N.
+#   echo:     guest A pingpong:N <-> testpmd <-> guest B echo, B controlled
+#             through --api (status, pause, resume, stats, shutdown).
+#   reconnect: as echo, then testpmd is restarted under B: B's link goes
+#             down, its frontend reconnects and replays (rings re-based at
+#             used->idx), and a second pingpong:N through B is exact again.
+set -u
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/vmm_lib.sh"
+vmm=$1 mode=$2 n=${3:-200}
+it_require_root
+it_require_cmd dpdk-testpmd dpdk
+[ -c /dev/kvm ] || it_skip "no /dev/kvm"
+it_log "guest speed: $(vmm_speed "$vmm") instructions/us"
+
+prefix=$(it_prefix vmm)
+IT_PREFIXES+=("$prefix")   # it_prefix ran in a subshell: register here
+sa=$IT_WORK/a.sock sb=$IT_WORK/b.sock
+vdevs=(--vdev "net_vhost0,iface=$sa,queues=1")
+topo=(--port-topology=loop)
+if [ "$mode" != pingpong ]; then
+    vdevs+=(--vdev "net_vhost1,iface=$sb,queues=1")
+    topo=()
+fi
+start_testpmd() {   # LOGNAME
+    rm -f "$sa" "$sb"
+    it_start "$1" dpdk-testpmd -l 0,1 --main-lcore 0 --no-pci --no-huge -m 512 \
+        --file-prefix="$prefix" "${vdevs[@]}" -- --total-num-mbufs=16384 \
+        --forward-mode=io "${topo[@]}" --nb-cores=1 --stats-period 1
+    tp_pid=$IT_LAST_PID
+    it_wait_for "[ -S $sa ]" 30 "testpmd's vhost-user socket"
+}
+start_testpmd testpmd
+
+# start_vm NAME SOCK MODE [extra args]: rsw-vmm in the background.
+start_vm() {
+    local name=$1 sock=$2 gmode=$3; shift 3
+    it_start "$name" "$vmm" --test-guest "$gmode" --mem 32M \
+        --net "vhost-user,path=$sock" --serial "file:$IT_WORK/$name.serial" \
+        --connect-timeout 30 -v "$@"
+}
+
+check_testpmd() {   # PORT RX TX [LOGNAME]
+    local rx tx log=$IT_WORK/${4:-testpmd}.log
+    rx=$(testpmd_port_stat "$log" "$1" RX-packets)
+    tx=$(testpmd_port_stat "$log" "$1" TX-packets)
+    it_log "testpmd port $1: RX=$rx TX=$tx (want $2/$3)"
+    [ "$rx" = "$2" ] && [ "$tx" = "$3" ] || it_fail "testpmd port $1 counted RX=$rx TX=$tx"
+}
+
+case $mode in
+pingpong)
+    start_vm a "$sa" "pingpong:$n"
+    a_pid=$IT_LAST_PID
+    vmm_wait_exit "$a_pid" 120
+    res=$(vmm_result "$IT_WORK/a.serial")
+    it_log "guest: $res (rsw-vmm exit $VMM_RC)"
+    [ "$VMM_RC" = 0 ] || it_fail "rsw-vmm exited $VMM_RC"
+    [ "$(vmm_field "$res" ok)" = "$n" ] && [ "$(vmm_field "$res" lost)" = 0 ] &&
+        [ "$(vmm_field "$res" corrupt)" = 0 ] || it_fail "bad result: $res"
+    it_stop "$tp_pid"
+    check_testpmd 0 "$n" "$n"
+    ;;
+sendrecv)
+    start_vm b "$sb" "recv:$n"
+    b_pid=$IT_LAST_PID
+    it_wait_for "grep -q READY $IT_WORK/b.serial 2>/dev/null" 60 "guest B ready"
+    start_vm a "$sa" "send:$n"
+    a_pid=$IT_LAST_PID
+    vmm_wait_exit "$a_pid" 120
+    a_rc=$VMM_RC
+    vmm_wait_exit "$b_pid" 120
+    ra=$(vmm_result "$IT_WORK/a.serial") rb=$(vmm_result "$IT_WORK/b.serial")
+    it_log "A: $ra (exit $a_rc)"
+    it_log "B: $rb (exit $VMM_RC)"
+    [ "$a_rc" = 0 ] && [ "$VMM_RC" = 0 ] || it_fail "rsw-vmm exits A=$a_rc B=$VMM_RC"
+    for k in lost reordered corrupt; do
+        [ "$(vmm_field "$rb" $k)" = 0 ] || it_fail "receiver $k != 0: $rb"
+    done
+    [ "$(vmm_field "$rb" received)" = "$n" ] || it_fail "receiver got $(vmm_field "$rb" received)/$n"
+    it_stop "$tp_pid"
+    check_testpmd 0 "$n" 0
+    check_testpmd 1 0 "$n"
+    ;;
+echo)
+    api=$IT_WORK/b.api
+    start_vm b "$sb" echo --api "$api"
+    b_pid=$IT_LAST_PID
+    it_wait_for "grep -q READY $IT_WORK/b.serial 2>/dev/null" 60 "guest B ready"
+    st=$(vmm_api "$api" status)
+    it_log "B status: $st"
+    [ "$(vmm_json "$st" net.driver_ok)" = true ] && [ "$(vmm_json "$st" net.link_up)" = true ] ||
+        it_fail "B not up: $st"
+    [ "$(vmm_json "$st" state)" = '"running"' ] || it_fail "B state: $st"
+    start_vm a "$sa" "pingpong:$n"
+    a_pid=$IT_LAST_PID
+    vmm_wait_exit "$a_pid" 120
+    ra=$(vmm_result "$IT_WORK/a.serial")
+    it_log "A: $ra (exit $VMM_RC)"
+    [ "$VMM_RC" = 0 ] && [ "$(vmm_field "$ra" ok)" = "$n" ] || it_fail "pingpong via echo: $ra"
+    r=$(vmm_api "$api" pause); [ "$(vmm_json "$r" ok)" = true ] || it_fail "pause: $r"
+    st=$(vmm_api "$api" status)
+    [ "$(vmm_json "$st" state)" = '"paused"' ] || it_fail "not paused: $st"
+    r=$(vmm_api "$api" resume); [ "$(vmm_json "$r" ok)" = true ] || it_fail "resume: $r"
+    r=$(vmm_api "$api" bogus); [ "$(vmm_json "$r" ok)" = false ] || it_fail "bogus command accepted: $r"
+    it_log "B stats: $(vmm_api "$api" stats)"
+    r=$(vmm_api "$api" shutdown); [ "$(vmm_json "$r" ok)" = true ] || it_fail "shutdown: $r"
+    vmm_wait_exit "$b_pid" 30
+    [ "$VMM_RC" = 0 ] || it_fail "B exited $VMM_RC after API shutdown"
+    it_stop "$tp_pid"
+    check_testpmd 0 "$n" "$n"
+    check_testpmd 1 "$n" "$n"
+    ;;
+reconnect)
+    api=$IT_WORK/b.api
+    start_vm b "$sb" echo --api "$api"
+    b_pid=$IT_LAST_PID
+    it_wait_for "grep -q READY $IT_WORK/b.serial 2>/dev/null" 60 "guest B ready"
+    for round in 1 2; do
+        start_vm a$round "$sa" "pingpong:$n"
+        vmm_wait_exit "$IT_LAST_PID" 120
+        ra=$(vmm_result "$IT_WORK/a$round.serial")
+        it_log "round $round A: $ra (exit $VMM_RC)"
+        [ "$VMM_RC" = 0 ] && [ "$(vmm_field "$ra" ok)" = "$n" ] || it_fail "round $round: $ra"
+        it_stop "$tp_pid"
+        check_testpmd 1 "$n" "$n" testpmd$([ $round = 2 ] && echo 2)
+        [ $round = 2 ] && break
+        it_wait_for "vmm_api $api status | grep -q '\"link_up\":false'" 20 "B's link to go down"
+        start_testpmd testpmd2
+        it_wait_for "vmm_api $api status | grep -q '\"link_up\":true'" 30 "B to reconnect"
+        st=$(vmm_api "$api" status)
+        it_log "B after reconnect: connects=$(vmm_json "$st" net.connects) disconnects=$(vmm_json "$st" net.disconnects) replays=$(vmm_json "$st" net.replays)"
+        [ "$(vmm_json "$st" net.connects)" = 2 ] || it_fail "B: $st"
+    done
+    vmm_api "$api" shutdown > /dev/null
+    vmm_wait_exit "$b_pid" 30
+    [ "$VMM_RC" = 0 ] || it_fail "B exited $VMM_RC"
+    ;;
+*)
+    it_fail "unknown mode $mode"
+    ;;
+esac
+echo "PASS: rsw-vmm $mode n=$n through testpmd net_vhost, exact counts"

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The test guest's virtio-pci modern net driver: PCI scan through
+ * configuration mechanism #1, vendor-capability walk (virtio 1.1 §4.1.4),
+ * device initialization (§3.1.1) and split virtqueues (§2.6), polled. */
+#include "guest.h"
+
+#define PCI_ADDR 0xcf8
+#define PCI_DATA 0xcfc
+#define VIRTIO_NET_ID 0x10411af4u     /* device 0x1041, vendor 0x1af4 */
+
+#define ST_ACK 1
+#define ST_DRIVER 2
+#define ST_DRIVER_OK 4
+#define ST_FEATURES_OK 8
+#define ST_FAILED 0x80
+
+#define F_MAC 5                        /* VIRTIO_NET_F_MAC, word 0 */
+#define F_VERSION_1_HI 0               /* bit 32 = word 1 bit 0 */
+
+#define DESC_F_WRITE 2
+#define AVAIL_F_NO_INTERRUPT 1
+#define USED_F_NO_NOTIFY 1
+
+/* Ring and buffer memory (guest-physical = virtual, identity mapped). */
+#define RXQ_GPA 0x400000ull
+#define TXQ_GPA 0x410000ull
+#define RXBUF_GPA 0x500000ull
+#define TXBUF_GPA 0x600000ull
+
+struct caps {
+    volatile uint8_t *common, *isr, *device, *notify;
+    uint32_t notify_mult;
+};
+
+static uint32_t
+pci_read(unsigned dev, unsigned off)
+{
+    outl(PCI_ADDR, 0x80000000u | (dev << 11) | (off & 0xfc));
+    return inl(PCI_DATA) >> (8 * (off & 3));
+}
+
+static void
+pci_write32(unsigned dev, unsigned off, uint32_t v)
+{
+    outl(PCI_ADDR, 0x80000000u | (dev << 11) | (off & 0xfc));
+    outl(PCI_DATA, v);
+}
+
+static int
+pci_find(void)
+{
+    for (unsigned dev = 0; dev < 32; dev++) {
+        if (pci_read(dev, 0) == VIRTIO_NET_ID) {
+            return (int) dev;
+        }
+    }
+    return -1;
+}
+
+static uint64_t
+pci_bar(unsigned dev, unsigned bar)
+{
+    uint32_t lo = pci_read(dev, 0x10 + 4 * bar);
+    uint64_t a = lo & ~0xfu;
+
+    if ((lo & 6) == 4 && bar < 5) {              /* 64-bit memory BAR */
+        a |= (uint64_t) pci_read(dev, 0x14 + 4 * bar) << 32;
+    }
+    return a;
+}
+
+/* Walks the capability list for the virtio structures (§4.1.4). */
+static int
+find_caps(unsigned dev, struct caps *c)
+{
+    unsigned ptr, guard = 0;
+
+    if (!(pci_read(dev, 0x06) & 0x10)) {
+        return -1;
+    }
+    for (ptr = pci_read(dev, 0x34) & 0xfc; ptr && guard < 48;
+         ptr = pci_read(dev, ptr + 1) & 0xfc, guard++) {
+        uint32_t w0 = pci_read(dev, ptr);
+        unsigned type = (w0 >> 24) & 0xff, bar = pci_read(dev, ptr + 4) & 0xff;
+        volatile uint8_t *p;
+
+        if ((w0 & 0xff) != 0x09 || bar > 5) {
+            continue;
+        }
+        p = (volatile uint8_t *) (uintptr_t) (pci_bar(dev, bar)
+                                              + pci_read(dev, ptr + 8));
+        switch (type) {
+        case 1: c->common = p; break;
+        case 2: c->notify = p; c->notify_mult = pci_read(dev, ptr + 16); break;
+        case 3: c->isr = p; break;
+        case 4: c->device = p; break;
+        default: break;
+        }
+    }
+    return c->common && c->notify && c->device ? 0 : -1;
+}
+
+#define CC8(c, off) (*(volatile uint8_t *) ((c) + (off)))
+#define CC16(c, off) (*(volatile uint16_t *) ((c) + (off)))
+#define CC32(c, off) (*(volatile uint32_t *) ((c) + (off)))
+
+/* §4.1.4.3 common configuration offsets. */
+enum { DFSEL = 0, DF = 4, GFSEL = 8, GF = 12, STATUS = 0x14, QSEL = 0x16,
+       QSIZE = 0x18, QENABLE = 0x1c, QNOFF = 0x1e, QDESC = 0x20,
+       QDRIVER = 0x28, QDEVICE = 0x30 };
+
+static void
+cc_write64(volatile uint8_t *c, unsigned off, uint64_t v)
+{
+    CC32(c, off) = (uint32_t) v;
+    CC32(c, off + 4) = (uint32_t) (v >> 32);
+}
+
+static int
+setup_vq(const struct caps *c, struct vq *q, uint16_t index, uint64_t gpa,
+         uint64_t buf_gpa)
+{
+    uint16_t size;
+
+    CC16(c->common, QSEL) = index;
+    size = CC16(c->common, QSIZE);
+    if (!size || (size & (size - 1))) {
+        return -1;
+    }
+    if (size > QSZ_MAX) {
+        size = QSZ_MAX;
+        CC16(c->common, QSIZE) = size;
+    }
+    q->index = index;
+    q->size = size;
+    q->mask = (uint16_t) (size - 1);
+    q->desc = (void *) (uintptr_t) gpa;
+    q->avail = (void *) (uintptr_t) (gpa + 0x1000);
+    q->used = (void *) (uintptr_t) (gpa + 0x2000);
+    q->buf_gpa = buf_gpa;
+    q->avail->flags = AVAIL_F_NO_INTERRUPT;      /* we poll */
+    q->avail->idx = 0;
+    q->used->flags = 0;
+    q->used->idx = 0;
+    cc_write64(c->common, QDESC, gpa);
+    cc_write64(c->common, QDRIVER, gpa + 0x1000);
+    cc_write64(c->common, QDEVICE, gpa + 0x2000);
+    q->notify = (volatile uint16_t *) (c->notify
+                                       + CC16(c->common, QNOFF) * c->notify_mult);
+    CC16(c->common, QENABLE) = 1;
+    return 0;
+}
+
+/* §3.1.1 steps 1-6: reset, ACK, DRIVER, features, FEATURES_OK. */
+static int
+negotiate(const struct caps *c, struct net *n, const char **why)
+{
+    uint32_t f_lo, f_hi;
+
+    CC8(c->common, STATUS) = 0;
+    while (CC8(c->common, STATUS)) {
+    }
+    CC8(c->common, STATUS) = ST_ACK;
+    CC8(c->common, STATUS) = ST_ACK | ST_DRIVER;
+    CC32(c->common, DFSEL) = 0;
+    f_lo = CC32(c->common, DF);
+    CC32(c->common, DFSEL) = 1;
+    f_hi = CC32(c->common, DF);
+    if (!(f_hi & (1u << F_VERSION_1_HI))) {
+        *why = "no_version_1";
+        return -1;
+    }
+    CC32(c->common, GFSEL) = 0;
+    CC32(c->common, GF) = f_lo & (1u << F_MAC);
+    CC32(c->common, GFSEL) = 1;
+    CC32(c->common, GF) = 1u << F_VERSION_1_HI;
+    CC8(c->common, STATUS) = ST_ACK | ST_DRIVER | ST_FEATURES_OK;
+    if (!(CC8(c->common, STATUS) & ST_FEATURES_OK)) {
+        *why = "features_refused";
+        return -1;
+    }
+    for (int i = 0; i < 6; i++) {
+        n->mac[i] = (f_lo & (1u << F_MAC)) ? c->device[i] : (uint8_t) (i + 2);
+    }
+    return 0;
+}
+
+int
+net_init(struct net *n, const char **why)
+{
+    struct caps c = { 0 };
+    int dev = pci_find();
+
+    if (dev < 0) {
+        *why = "no_virtio_net_device";
+        return -1;
+    }
+    pci_write32((unsigned) dev, 0x04, 0x6);      /* memory + bus master */
+    if (find_caps((unsigned) dev, &c)) {
+        *why = "virtio_caps_missing";
+        return -1;
+    }
+    if (negotiate(&c, n, why)) {
+        return -1;
+    }
+    if (setup_vq(&c, &n->rx, 0, RXQ_GPA, RXBUF_GPA)
+        || setup_vq(&c, &n->tx, 1, TXQ_GPA, TXBUF_GPA)) {
+        *why = "bad_queue_size";
+        CC8(c.common, STATUS) = ST_FAILED;
+        return -1;
+    }
+    /* Fill the RX ring before DRIVER_OK so the device starts with it. */
+    for (uint16_t i = 0; i < n->rx.size; i++) {
+        vq_post(&n->rx, i, RXBUF_GPA + (uint64_t) i * BUF_SIZE, BUF_SIZE,
+                true);
+    }
+    n->rx.avail->idx = n->rx.avail_idx;
+    for (uint16_t i = 0; i < n->tx.size; i++) {
+        n->tx_free[i] = i;
+    }
+    n->n_tx_free = n->tx.size;
+    CC8(c.common, STATUS) = ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK;
+    vq_publish(&n->rx);
+    return 0;
+}
+
+void
+vq_post(struct vq *q, uint16_t id, uint64_t addr, uint32_t len, bool write)
+{
+    q->desc[id].addr = addr;
+    q->desc[id].len = len;
+    q->desc[id].flags = write ? DESC_F_WRITE : 0;
+    q->desc[id].next = 0;
+    q->avail->ring[q->avail_idx & q->mask] = id;
+    q->avail_idx++;
+}
+
+/* §2.6.13: publish avail->idx after the ring entries; read used->flags
+ * after that store (full barrier) to decide whether to notify. */
+void
+vq_publish(struct vq *q)
+{
+    barrier();
+    q->avail->idx = q->avail_idx;
+    mb();
+    if (!(q->used->flags & USED_F_NO_NOTIFY)) {
+        *q->notify = q->index;
+    }
+}
+
+int
+vq_get_used(struct vq *q, uint16_t *id, uint32_t *len)
+{
+    uint32_t raw;
+
+    if (q->used_seen == q->used->idx) {
+        return 0;
+    }
+    barrier();
+    raw = q->used->ring[q->used_seen & q->mask].id;
+    *len = q->used->ring[q->used_seen & q->mask].len;
+    q->used_seen++;
+    *id = raw < q->size ? (uint16_t) raw : 0;
+    return raw < q->size ? 1 : 0;
+}
+
+void
+net_tx_reclaim(struct net *n)
+{
+    uint16_t id;
+    uint32_t len;
+
+    while (vq_get_used(&n->tx, &id, &len)) {
+        if (n->n_tx_free < n->tx.size) {
+            n->tx_free[n->n_tx_free++] = id;
+        }
+    }
+}

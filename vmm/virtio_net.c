@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* virtio-net over vhost-user; see virtio_net.h. */
+#include "virtio_net.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "pci.h"
+#include "virtio_pci.h"
+#include "vhost/vhost_frontend.h"
+#include "vhost/vhost_user.h"
+#include "vhost/vlog.h"
+
+#define VIRTIO_ID_NET 1
+#define NET_QUEUES 2                 /* receiveq1, transmitq1 (§5.1.2) */
+#define NET_QUEUE_MAX 256
+#define VIRTIO_NET_S_LINK_UP 1       /* §5.1.4 */
+#define B(f) VHOST_BIT(f)
+
+/* Features the backend implements and the guest may see: ring layout and
+ * data-path offloads.  Control-queue, multiqueue, packed rings and
+ * ACCESS_PLATFORM are not offered. */
+#define NET_BACKEND_FEATURES                                            \
+    (B(VIRTIO_F_VERSION_1) | B(VIRTIO_NET_F_MRG_RXBUF)                  \
+     | B(VIRTIO_RING_F_EVENT_IDX) | B(VIRTIO_RING_F_INDIRECT_DESC)      \
+     | B(VIRTIO_NET_F_CSUM) | B(VIRTIO_NET_F_GUEST_CSUM)                \
+     | B(7) | B(8) | B(11) | B(12))  /* GUEST_TSO4/6, HOST_TSO4/6 */
+/* Features the VMM itself implements (device configuration space). */
+#define NET_VMM_FEATURES (B(VIRTIO_NET_F_MAC) | B(VIRTIO_NET_F_STATUS))
+
+struct virtio_net {
+    struct vmm *vmm;
+    struct virtio_net_config cfg;
+    char path[108];
+    struct virtio_pci *vp;
+    struct vhost_frontend *fe;
+    int call_fd[NET_QUEUES];
+    uint64_t backend_features;       /* offered by the backend */
+    uint64_t offered;                /* offered to the guest */
+    bool link_up, active, rebase, destroying;
+    struct virtio_pci_queue q[NET_QUEUES];
+    uint64_t calls, disconnects, connects, activate_errors;
+};
+
+/* ---- Device configuration (§5.1.4) ---------------------------------------- */
+
+static uint64_t
+net_features(void *ctx)
+{
+    return ((struct virtio_net *) ctx)->offered;
+}
+
+static void
+net_config_read(void *ctx, unsigned off, void *data, unsigned len)
+{
+    struct virtio_net *n = ctx;
+    uint8_t c[12] = { 0 };
+
+    memcpy(c, n->cfg.mac, 6);
+    c[6] = n->link_up ? VIRTIO_NET_S_LINK_UP : 0;   /* status */
+    c[8] = 1;                                         /* max_vq_pairs */
+    c[10] = (uint8_t) n->cfg.mtu;
+    c[11] = (uint8_t) (n->cfg.mtu >> 8);
+    memset(data, 0, len);
+    if (off < sizeof c) {
+        memcpy(data, c + off, len < sizeof c - off ? len : sizeof c - off);
+    }
+}
+
+static void
+net_config_write(void *ctx RSW_UNUSED, unsigned off RSW_UNUSED,
+                 const void *data RSW_UNUSED, unsigned len RSW_UNUSED)
+{
+    /* With VERSION_1 the MAC is read-only (§5.1.4.1); nothing else is
+     * writable. */
+}
+
+static bool
+net_features_ok(void *ctx, uint64_t f)
+{
+    struct virtio_net *n = ctx;
+
+    /* Only what was offered, and a modern driver (§6.1: VERSION_1). */
+    return !(f & ~n->offered) && (f & B(VIRTIO_F_VERSION_1));
+}
+
+/* ---- Queues to the backend ----------------------------------------------- */
+
+/* Guest-physical ring parts -> our virtual addresses, with full lengths
+ * and the §2.6 alignments (16, 2, 4); the size a power of two. */
+static int
+net_vring(struct virtio_net *n, unsigned i, uint16_t base,
+          struct vhost_frontend_vring *v)
+{
+    const struct virtio_pci_queue *q = &n->q[i];
+    uint32_t s = q->size;
+
+    if (!s || s > NET_QUEUE_MAX || (s & (s - 1)) || (q->desc & 15)
+        || (q->driver & 1) || (q->device & 3)) {
+        return -EINVAL;
+    }
+    *v = (struct vhost_frontend_vring) {
+        .num = (uint16_t) s, .base = base,
+        .desc_uva = vm_gpa_to_uva(&n->vmm->mem, q->desc, 16ull * s),
+        .avail_uva = vm_gpa_to_uva(&n->vmm->mem, q->driver, 6ull + 2 * s),
+        .used_uva = vm_gpa_to_uva(&n->vmm->mem, q->device, 6ull + 8 * s),
+        .kick_fd = virtio_pci_kick_fd(n->vp, i),
+        .call_fd = n->call_fd[i],
+    };
+    return v->desc_uva && v->avail_uva && v->used_uva ? 0 : -EFAULT;
+}
+
+static int
+net_accept(int err)
+{
+    /* Recorded while the backend is away: replayed when it comes back. */
+    return err == -ENOTCONN ? 0 : err;
+}
+
+static int
+net_start_queue(struct virtio_net *n, unsigned i, uint16_t base)
+{
+    struct vhost_frontend_vring v;
+    int err = net_vring(n, i, base, &v);
+
+    if (!err) {
+        err = net_accept(vhost_frontend_set_vring(n->fe, i, &v));
+    }
+    if (!err) {
+        err = net_accept(vhost_frontend_set_vring_enable(n->fe, i, true));
+    }
+    return err;
+}
+
+/* DRIVER_OK (§3.1.1 step 8): the backend gets the acked features that are
+ * its business, then each enabled ring. */
+static int
+net_activate(void *ctx, const struct virtio_pci_queue *q, unsigned nq,
+             uint64_t features)
+{
+    struct virtio_net *n = ctx;
+    uint64_t be = features & n->backend_features & NET_BACKEND_FEATURES;
+    int err;
+
+    if (nq != NET_QUEUES) {
+        return -EINVAL;
+    }
+    memcpy(n->q, q, sizeof n->q);
+    err = net_accept(vhost_frontend_set_features(n->fe, be));
+    if (!err && n->cfg.mtu) {
+        err = vhost_frontend_set_mtu(n->fe, n->cfg.mtu);
+        err = err == -ENOTSUP ? 0 : net_accept(err);
+    }
+    for (unsigned i = 0; i < NET_QUEUES && !err; i++) {
+        if (n->q[i].enabled) {
+            err = net_start_queue(n, i, 0);
+        }
+    }
+    if (err) {
+        n->activate_errors++;
+        RSW_LOG_RL(RSW_LOG_WARN, "virtio-net: starting the queues failed: %s",
+                   strerror(-err));
+        return err;
+    }
+    n->active = true;
+    return 0;
+}
+
+static void
+net_reset(void *ctx)
+{
+    struct virtio_net *n = ctx;
+    uint16_t base;
+
+    if (!n->active) {
+        return;
+    }
+    for (unsigned i = 0; i < NET_QUEUES; i++) {
+        if (n->q[i].enabled
+            && vhost_frontend_get_vring_base(n->fe, i, &base)) {
+            /* Backend gone: the ring is forgotten (not replayed) anyway. */
+        }
+    }
+    n->active = false;
+    n->rebase = false;
+}
+
+static const struct virtio_dev_ops net_dev_ops = {
+    .features = net_features,
+    .config_read = net_config_read,
+    .config_write = net_config_write,
+    .features_ok = net_features_ok,
+    .activate = net_activate,
+    .reset = net_reset,
+};
+
+/* ---- Backend connection ---------------------------------------------------- */
+
+static void
+net_connected(void *ctx)
+{
+    struct virtio_net *n = ctx;
+
+    n->connects++;
+    n->link_up = true;
+    if (n->vp) {
+        virtio_pci_config_changed(n->vp);
+    }
+}
+
+static void
+net_disconnected(void *ctx)
+{
+    struct virtio_net *n = ctx;
+
+    n->link_up = false;
+    if (n->destroying) {
+        return;
+    }
+    n->disconnects++;
+    n->rebase = n->active;
+    if (n->vp) {
+        virtio_pci_config_changed(n->vp);
+    }
+    RSW_LOG(RSW_LOG_WARN, "virtio-net: vhost-user backend %s went away: "
+            "link down until it is back", n->path);
+}
+
+static const struct vhost_frontend_ops net_fe_ops = {
+    .connected = net_connected,
+    .disconnected = net_disconnected,
+};
+
+/* After a disconnect, the rings are re-recorded to restart where the old
+ * backend stopped: every avail entry below used->idx was consumed (split
+ * ring, no in-flight tracking), so the new backend's base is used->idx. */
+static void
+net_rebase(struct virtio_net *n)
+{
+    n->rebase = false;
+    for (unsigned i = 0; i < NET_QUEUES; i++) {
+        const uint16_t *used;
+
+        if (!n->q[i].enabled) {
+            continue;
+        }
+        used = vm_gpa_to_hva(&n->vmm->mem, n->q[i].device, 4);
+        if (!used || net_start_queue(n, i, RSW_READ_ONCE(used[1]))) {
+            RSW_LOG_RL(RSW_LOG_WARN, "virtio-net: cannot re-arm ring %u", i);
+        }
+    }
+}
+
+static int
+net_mem_table(struct virtio_net *n)
+{
+    const struct vm_memory *m = &n->vmm->mem;
+    struct vhost_frontend_region r[2];
+
+    for (unsigned i = 0; i < m->n_regions; i++) {
+        r[i] = (struct vhost_frontend_region) {
+            .gpa = m->regions[i].gpa, .size = m->regions[i].size,
+            .uva = (uintptr_t) (m->host + m->regions[i].offset),
+            .mmap_offset = m->regions[i].offset, .fd = m->fd,
+        };
+    }
+    return net_accept(vhost_frontend_set_mem_table(n->fe, r, m->n_regions));
+}
+
+static int
+net_connect(struct virtio_net *n, char *err, size_t errlen)
+{
+    struct vhost_frontend_config fc = {
+        .path = n->path, .server = n->cfg.server,
+        .features = NET_BACKEND_FEATURES | B(VHOST_USER_F_PROTOCOL_FEATURES),
+        .protocol_features = B(VHOST_USER_PROTOCOL_F_REPLY_ACK)
+                             | B(VHOST_USER_PROTOCOL_F_MQ)
+                             | (n->cfg.mtu ? B(VHOST_USER_PROTOCOL_F_NET_MTU)
+                                           : 0),
+        .n_queue_pairs = 1,
+    };
+    int rc = vhost_frontend_create(&fc, &net_fe_ops, n, &n->fe);
+
+    if (rc) {
+        snprintf(err, errlen, "vhost-user %s: %s", n->path, strerror(-rc));
+        return rc;
+    }
+    rc = net_mem_table(n);
+    if (!rc) {
+        rc = vhost_frontend_wait_ready(n->fe, n->cfg.connect_timeout_ms);
+    }
+    if (rc) {
+        snprintf(err, errlen, "vhost-user %s: no usable backend within %d s "
+                 "(%s)", n->path, n->cfg.connect_timeout_ms / 1000,
+                 strerror(-rc));
+        return rc;
+    }
+    n->backend_features = vhost_frontend_backend_features(n->fe);
+    if (!(n->backend_features & B(VIRTIO_F_VERSION_1))) {
+        snprintf(err, errlen, "vhost-user %s: the backend does not offer "
+                 "VIRTIO_F_VERSION_1 (modern virtio is required)", n->path);
+        return -ENOTSUP;
+    }
+    n->offered = (n->backend_features & NET_BACKEND_FEATURES)
+                 | NET_VMM_FEATURES | (n->cfg.mtu ? B(VIRTIO_NET_F_MTU) : 0);
+    return 0;
+}
+
+int
+virtio_net_create(struct vmm *vmm, struct pci_bus *bus,
+                  const struct virtio_net_config *cfg, struct virtio_net **out,
+                  char *err, size_t errlen)
+{
+    struct virtio_net *n = calloc(1, sizeof *n);
+    int rc;
+
+    if (!n) {
+        return -ENOMEM;
+    }
+    n->vmm = vmm;
+    n->cfg = *cfg;
+    snprintf(n->path, sizeof n->path, "%s", cfg->path);
+    n->cfg.path = n->path;
+    n->call_fd[0] = n->call_fd[1] = -1;
+    for (unsigned i = 0; i < NET_QUEUES; i++) {
+        n->call_fd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (n->call_fd[i] < 0) {
+            rc = -errno;
+            snprintf(err, errlen, "eventfd: %s", strerror(-rc));
+            goto err_destroy;
+        }
+    }
+    rc = net_connect(n, err, errlen);
+    if (rc) {
+        goto err_destroy;
+    }
+    rc = virtio_pci_create(vmm, bus, VIRTIO_ID_NET, 0x020000, NET_QUEUES,
+                           NET_QUEUE_MAX, &net_dev_ops, n, &n->vp);
+    if (rc) {
+        snprintf(err, errlen, "virtio-pci device: %s", strerror(-rc));
+        goto err_destroy;
+    }
+    *out = n;
+    return 0;
+
+err_destroy:
+    virtio_net_destroy(n);
+    return rc;
+}
+
+void
+virtio_net_destroy(struct virtio_net *n)
+{
+    if (!n) {
+        return;
+    }
+    n->destroying = true;
+    vhost_frontend_destroy(n->fe);
+    virtio_pci_destroy(n->vp);
+    for (unsigned i = 0; i < NET_QUEUES; i++) {
+        if (n->call_fd[i] >= 0) {
+            close(n->call_fd[i]);
+        }
+    }
+    free(n);
+}
+
+/* ---- Main loop --------------------------------------------------------------- */
+
+unsigned
+virtio_net_poll_fill(struct virtio_net *n, struct pollfd *p, unsigned max)
+{
+    unsigned k = 0;
+
+    if (max < 1 + NET_QUEUES) {
+        return 0;
+    }
+    pthread_mutex_lock(&n->vmm->lock);
+    p[k++] = (struct pollfd) { .fd = vhost_frontend_fd(n->fe),
+                               .events = POLLIN };
+    pthread_mutex_unlock(&n->vmm->lock);
+    for (unsigned i = 0; i < NET_QUEUES; i++) {
+        p[k++] = (struct pollfd) { .fd = n->call_fd[i], .events = POLLIN };
+    }
+    return k;
+}
+
+void
+virtio_net_poll_done(struct virtio_net *n, const struct pollfd *p,
+                     unsigned cnt)
+{
+    uint64_t v;
+    bool call = false;
+
+    for (unsigned i = 1; i < cnt && i <= NET_QUEUES; i++) {
+        if ((p[i].revents & POLLIN)
+            && read(n->call_fd[i - 1], &v, sizeof v) == sizeof v) {
+            call = true;
+        }
+    }
+    pthread_mutex_lock(&n->vmm->lock);
+    if (call) {
+        n->calls++;
+        virtio_pci_signal_queue(n->vp);
+    }
+    if (vhost_frontend_process(n->fe, 0)) {
+        /* Errors end the connection; the frontend reconnects by itself. */
+    }
+    if (n->rebase) {
+        net_rebase(n);
+    }
+    pthread_mutex_unlock(&n->vmm->lock);
+}
+
+/* ---- Stats ---------------------------------------------------------------------- */
+
+static struct json_object *
+net_u64(uint64_t v)
+{
+    return json_object_new_int64((int64_t) v);
+}
+
+struct json_object *
+virtio_net_stats_json(struct virtio_net *n)
+{
+    struct json_object *o = json_object_new_object();
+    const struct vhost_frontend_stats *fs;
+    const struct virtio_pci_stats *ps;
+    char mac[18];
+
+    pthread_mutex_lock(&n->vmm->lock);
+    fs = vhost_frontend_get_stats(n->fe);
+    ps = virtio_pci_get_stats(n->vp);
+    snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", n->cfg.mac[0],
+             n->cfg.mac[1], n->cfg.mac[2], n->cfg.mac[3], n->cfg.mac[4],
+             n->cfg.mac[5]);
+    json_object_object_add(o, "path", json_object_new_string(n->path));
+    json_object_object_add(o, "mac", json_object_new_string(mac));
+    json_object_object_add(o, "link_up", json_object_new_boolean(n->link_up));
+    json_object_object_add(o, "driver_ok", json_object_new_boolean(
+        virtio_pci_status(n->vp) & VIRTIO_STATUS_DRIVER_OK));
+    json_object_object_add(o, "status", net_u64(virtio_pci_status(n->vp)));
+    json_object_object_add(o, "driver_features",
+                           net_u64(virtio_pci_driver_features(n->vp)));
+    json_object_object_add(o, "backend_features",
+                           net_u64(n->backend_features));
+    json_object_object_add(o, "calls", net_u64(n->calls));
+    json_object_object_add(o, "connects", net_u64(n->connects));
+    json_object_object_add(o, "disconnects", net_u64(n->disconnects));
+    json_object_object_add(o, "replays", net_u64(fs->replays));
+    json_object_object_add(o, "vhost_requests", net_u64(fs->requests));
+    json_object_object_add(o, "resets", net_u64(ps->resets));
+    json_object_object_add(o, "needs_reset", net_u64(ps->needs_reset));
+    json_object_object_add(o, "bad_accesses", net_u64(ps->bad_accesses));
+    json_object_object_add(o, "notify_exits", net_u64(ps->notify_exits));
+    pthread_mutex_unlock(&n->vmm->lock);
+    return o;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef RSW_VMM_VIRTIO_NET_H
+#define RSW_VMM_VIRTIO_NET_H 1
+
+/* virtio-net device (virtio 1.1 §5.1) on the modern virtio-pci transport,
+ * whose two queues (receiveq1 = vring 0, transmitq1 = vring 1) are served
+ * by a vhost-user backend through the frontend role in ../vhost/.  The VMM
+ * owns the control plane -- features, MAC, link status, MTU -- and the
+ * backend reads and writes the guest's rings and buffers directly in the
+ * shared memfd.  Kicks are KVM ioeventfds handed to the backend as its
+ * kick fds, so they never reach the VMM; the backend's call eventfds are
+ * turned into the transport's INTx interrupt. */
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "vmm.h"
+
+struct json_object;
+
+struct virtio_net_config {
+    const char *path;          /* vhost-user socket */
+    bool server;               /* we listen, the backend connects */
+    uint8_t mac[6];
+    uint16_t mtu;              /* 0: not advertised */
+    int connect_timeout_ms;    /* wait for the backend before booting */
+};
+
+int virtio_net_create(struct vmm *, struct pci_bus *,
+                      const struct virtio_net_config *,
+                      struct virtio_net **, char *err, size_t errlen)
+    RSW_MUST_CHECK;
+void virtio_net_destroy(struct virtio_net *);
+
+/* Main-loop integration: fills up to 'max' pollfds, then handles them.
+ * Both take vmm->lock themselves. */
+unsigned virtio_net_poll_fill(struct virtio_net *, struct pollfd *,
+                              unsigned max);
+void virtio_net_poll_done(struct virtio_net *, const struct pollfd *,
+                          unsigned n);
+
+/* Device state for the control API (a new json object). */
+struct json_object *virtio_net_stats_json(struct virtio_net *);
+
+#endif
