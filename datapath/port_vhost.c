@@ -251,24 +251,6 @@ iov_skip(struct iovec *iov, unsigned n, size_t skip)
     return i;
 }
 
-static void
-iov_copy_out(const struct iovec *iov, unsigned n, size_t skip, uint8_t *dst,
-             size_t len)
-{
-    for (unsigned i = 0; i < n && len; i++) {
-        size_t l = iov[i].iov_len;
-        if (skip >= l) {
-            skip -= l;
-            continue;
-        }
-        size_t c = l - skip < len ? l - skip : len;
-        memcpy(dst, (const uint8_t *) iov[i].iov_base + skip, c);
-        dst += c;
-        len -= c;
-        skip = 0;
-    }
-}
-
 /* Checks one popped TX chain; a refused one is returned with length 0. */
 static bool
 rx_chain_ok(struct port_vhost *pv, const struct vhost_ring *ring,
@@ -305,7 +287,7 @@ rx_make_packet(const struct vhost_ring *ring, struct virtq_chain *c,
     pkt->frame_len = frame_len;
     pkt->copy_len = frame_len < DP_PACKET_HDR_COPY ? frame_len
                                                    : DP_PACKET_HDR_COPY;
-    iov_copy_out(c->iov, c->n_out, ring->hdr_len, pkt->hdr, pkt->copy_len);
+    virtq_iov_read(c->iov, c->n_out, ring->hdr_len, pkt->hdr, pkt->copy_len);
     first = iov_skip(c->iov, c->n_out, ring->hdr_len + pkt->copy_len);
     pkt->tail = &c->iov[first];
     pkt->n_tail = (uint16_t) (c->n_out - first);

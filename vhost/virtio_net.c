@@ -54,27 +54,6 @@ clamp_hdr_len(size_t hdr_len)
            ? hdr_len : sizeof(struct virtio_net_hdr);
 }
 
-/* Copies 'len' bytes starting 'skip' bytes into iov[0..n) to 'dst'.  The
- * caller has checked that the iovecs hold skip + len bytes. */
-static void
-iov_to_buf(const struct iovec *iov, unsigned n, size_t skip, void *dst_,
-           size_t len)
-{
-    uint8_t *dst = dst_;
-    for (unsigned i = 0; i < n && len; i++) {
-        size_t l = iov[i].iov_len;
-        if (skip >= l) {
-            skip -= l;
-            continue;
-        }
-        size_t c = l - skip < len ? l - skip : len;
-        memcpy(dst, (const uint8_t *) iov[i].iov_base + skip, c);
-        dst += c;
-        len -= c;
-        skip = 0;
-    }
-}
-
 enum virtio_net_xfer_error
 virtio_net_tx_pop(struct virtq *q, size_t hdr_len, void *buf, size_t buf_len,
                   size_t *frame_len, struct virtio_net_hdr *hdr)
@@ -104,9 +83,9 @@ virtio_net_tx_pop(struct virtq *q, size_t hdr_len, void *buf, size_t buf_len,
         /* One copy of everything: the guest may rewrite its buffers, but
          * what we classify and forward is this private copy. */
         memset(hdr, 0, sizeof *hdr);
-        iov_to_buf(c.iov, c.n_out, 0, hdr, hdr_len);
+        virtq_iov_read(c.iov, c.n_out, 0, hdr, hdr_len);
         *frame_len = c.out_len - hdr_len;
-        iov_to_buf(c.iov, c.n_out, hdr_len, buf, *frame_len);
+        virtq_iov_read(c.iov, c.n_out, hdr_len, buf, *frame_len);
     }
     /* §5.1.6.2: the device writes nothing for TX: used length 0. */
     virtq_push_used(q, c.head, 0);

@@ -504,3 +504,22 @@ virtq_get_stats(const struct virtq *q)
 {
     return &q->stats;
 }
+
+void
+virtq_iov_read(const struct iovec *iov, unsigned n, size_t skip, void *dst_,
+           size_t len)
+{
+    uint8_t *dst = dst_;
+    for (unsigned i = 0; i < n && len; i++) {
+        size_t l = iov[i].iov_len;
+        if (skip >= l) {
+            skip -= l;
+            continue;
+        }
+        size_t c = l - skip < len ? l - skip : len;
+        memcpy(dst, (const uint8_t *) iov[i].iov_base + skip, c);
+        dst += c;
+        len -= c;
+        skip = 0;
+    }
+}

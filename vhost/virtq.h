@@ -42,6 +42,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
 #include "compiler.h"
@@ -165,6 +166,12 @@ void virtq_flush_and_notify(struct virtq *);
  * after enabling, re-check virtq_avail_count() before sleeping (a buffer
  * made available just before the write would not be kicked). */
 void virtq_set_kick_wanted(struct virtq *, bool wanted);
+
+/* Copies 'len' bytes, starting 'skip' bytes into iov[0..n), to 'dst' (a
+ * chain's iovecs are not contiguous).  The caller has checked that the
+ * iovecs hold skip + len bytes; fewer bytes are copied if they don't. */
+void virtq_iov_read(const struct iovec *iov, unsigned n, size_t skip,
+                    void *dst, size_t len);
 
 bool virtq_is_broken(const struct virtq *);
 uint16_t virtq_last_avail_idx(const struct virtq *); /* for GET_VRING_BASE */
