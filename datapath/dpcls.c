@@ -486,25 +486,25 @@ dpcls_lookup(struct dpcls *cls, const struct flow *key)
     return data;
 }
 
-/* Looks up every key of 'todo' in one subtable: first masks and hashes all
+/* Looks up every key of 'pending' in one subtable: first masks and hashes all
  * of them and prefetches their buckets, then probes.  Returns the hits. */
 static uint32_t
 subtable_lookup_batch(struct dpcls_subtable *st,
-                      const struct flow *const keys[], uint32_t todo,
+                      const struct flow *const keys[], uint32_t pending,
                       void *results[])
 {
     uint64_t mw[DPCLS_MAX_BATCH][FLOW_U64S];
     uint32_t hashes[DPCLS_MAX_BATCH];
     uint32_t hits = 0;
 
-    for (uint32_t map = todo; map; map &= map - 1) {
+    for (uint32_t map = pending; map; map &= map - 1) {
         int i = __builtin_ctz(map);
 
         subtable_mask_key(st, keys[i], mw[i]);
         hashes[i] = subtable_hash_words(st, mw[i]);
         __builtin_prefetch(&st->buckets[hashes[i] & st->bucket_mask]);
     }
-    for (uint32_t map = todo; map; map &= map - 1) {
+    for (uint32_t map = pending; map; map &= map - 1) {
         int i = __builtin_ctz(map);
         struct dpcls_rule *rule = subtable_find(st, hashes[i], mw[i]);
 
@@ -521,7 +521,7 @@ uint32_t
 dpcls_lookup_batch(struct dpcls *cls, const struct flow *const keys[],
                    size_t n, void *results[])
 {
-    uint32_t todo = 0, found = 0;
+    uint32_t pending = 0, found = 0;
 
     if (n > DPCLS_MAX_BATCH) {
         n = DPCLS_MAX_BATCH;
@@ -529,17 +529,17 @@ dpcls_lookup_batch(struct dpcls *cls, const struct flow *const keys[],
     for (size_t i = 0; i < n; i++) {
         results[i] = NULL;
         if (keys[i]) {
-            todo |= 1u << i;
+            pending |= 1u << i;
         }
     }
-    uint32_t n_keys = popcount32(todo);
-    for (uint32_t i = 0; todo && i < cls->n_subtables; i++) {
-        uint32_t hits = subtable_lookup_batch(cls->subtables[i], keys, todo,
+    uint32_t n_keys = popcount32(pending);
+    for (uint32_t i = 0; pending && i < cls->n_subtables; i++) {
+        uint32_t hits = subtable_lookup_batch(cls->subtables[i], keys, pending,
                                               results);
 
-        cls->stats.n_subtable_probes += popcount32(todo);
+        cls->stats.n_subtable_probes += popcount32(pending);
         found |= hits;
-        todo &= ~hits;
+        pending &= ~hits;
     }
     cls->stats.n_hits += popcount32(found);
     dpcls_count_keys(cls, n_keys);
