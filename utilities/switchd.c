@@ -32,6 +32,7 @@
 
 #include "ctl_client.h"
 #include "ctl_server.h"
+#include "daemon.h"
 #include "datapath/dpif.h"
 #include "datapath/l2br.h"
 #include "datapath/port.h"
@@ -334,58 +335,6 @@ mkdir_parent(const char *path)
     return err;
 }
 
-/* Forks; the parent waits for the child's readiness byte and exits with
- * its verdict.  Returns the write end of the pipe in the child. */
-static int
-daemonize_start(void)
-{
-    int fds[2];
-    pid_t pid;
-    char c = 1;
-
-    if (pipe(fds)) {
-        return -errno;
-    }
-    pid = fork();
-    if (pid < 0) {
-        return -errno;
-    }
-    if (pid > 0) {
-        close(fds[1]);
-        if (read(fds[0], &c, 1) != 1) {
-            c = 1;      /* the child died before reporting */
-        }
-        _exit(c ? 1 : 0);
-    }
-    close(fds[0]);
-    setsid();
-    return fds[1];
-}
-
-static void
-daemonize_finish(int fd, bool ok)
-{
-    char c = ok ? 0 : 1;
-    int null;
-
-    if (fd < 0) {
-        return;
-    }
-    if (ok) {
-        null = open("/dev/null", O_RDWR);
-        if (null >= 0) {
-            dup2(null, STDIN_FILENO);
-            dup2(null, STDOUT_FILENO);
-            dup2(null, STDERR_FILENO);
-            close(null);
-        }
-    }
-    if (write(fd, &c, 1) != 1) {
-        RSW_LOG(RSW_LOG_WARN, "could not report readiness to the parent");
-    }
-    close(fd);
-}
-
 int
 switchd_watch_port(struct switchd *sd, struct port *p)
 {
@@ -467,18 +416,6 @@ watch_fd(int epfd, int fd, uint64_t tag)
     return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
-static int
-write_pidfile(const char *path)
-{
-    FILE *f = fopen(path, "w");
-
-    if (!f) {
-        return -errno;
-    }
-    fprintf(f, "%ld\n", (long) getpid());
-    return fclose(f) ? -errno : 0;
-}
-
 /* Everything after option parsing: returns the exit status. */
 static int
 run(const struct switchd_opts *o, int ready_fd, int sig_fd)
@@ -525,13 +462,13 @@ run(const struct switchd_opts *o, int ready_fd, int sig_fd)
         err = -errno;
         goto out_ctl;
     }
-    if (o->pidfile && (err = write_pidfile(o->pidfile))) {
+    if (o->pidfile && (err = daemon_write_pidfile(o->pidfile))) {
         RSW_LOG(RSW_LOG_ERR, "pidfile %s: %s", o->pidfile, strerror(-err));
         goto out_ctl;
     }
     RSW_LOG(RSW_LOG_INFO, "rsw-switchd %s ready, control socket %s",
             RSW_VERSION, o->ctl);
-    daemonize_finish(ready_fd, true);
+    daemon_detach_finish(ready_fd, true);
     ready_fd = -1;
     main_loop(&sd, ctl, sig_fd);
 
@@ -552,7 +489,7 @@ out:
     if (o->pidfile && !err) {
         unlink(o->pidfile);
     }
-    daemonize_finish(ready_fd, false);
+    daemon_detach_finish(ready_fd, false);
     RSW_LOG(RSW_LOG_INFO, "rsw-switchd exiting%s", err ? " on error" : "");
     return err ? 1 : 0;
 }
@@ -577,10 +514,10 @@ main(int argc, char *argv[])
         rsw_log_set_sink(log_to_file, log_file);
     }
     if (o.detach) {
-        ready_fd = daemonize_start();
-        if (ready_fd < 0) {
+        int err = daemon_detach_start(&ready_fd);
+        if (err) {
             fprintf(stderr, "rsw-switchd: cannot detach: %s\n",
-                    strerror(-ready_fd));
+                    strerror(-err));
             return 1;
         }
     }
@@ -593,7 +530,7 @@ main(int argc, char *argv[])
     sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     if (sig_fd < 0) {
         fprintf(stderr, "rsw-switchd: signalfd: %s\n", strerror(errno));
-        daemonize_finish(ready_fd, false);
+        daemon_detach_finish(ready_fd, false);
         return 1;
     }
     int rc = run(&o, ready_fd, sig_fd);

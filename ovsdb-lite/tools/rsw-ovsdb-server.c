@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "utilities/daemon.h"
 #include "ovsdb-lite/ovsdb.h"
 #include "ovsdb-lite/server.h"
 #include "vhost/vlog.h"
@@ -146,66 +147,6 @@ report_open(const struct opts *o, int error, bool existed,
 }
 
 static int
-write_pidfile(const char *path)
-{
-    char tmp[4096];
-    if ((size_t) snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
-        return -ENAMETOOLONG;
-    }
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        return -errno;
-    }
-    fprintf(f, "%ld\n", (long) getpid());
-    if (fclose(f) || rename(tmp, path)) {
-        int error = -errno;
-        unlink(tmp);
-        return error;
-    }
-    return 0;
-}
-
-/* Forks; the parent waits for the child's "ready" byte so that the
- * command returns only once the socket is listening (like OVS). */
-static int
-detach_start(int *ready_fd)
-{
-    int fds[2];
-    if (pipe(fds)) {
-        return -errno;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        return -errno;
-    }
-    if (pid > 0) {
-        char c;
-        close(fds[1]);
-        _exit(read(fds[0], &c, 1) == 1 ? 0 : 1);
-    }
-    close(fds[0]);
-    setsid();
-    *ready_fd = fds[1];
-    return 0;
-}
-
-static void
-detach_finish(int ready_fd)
-{
-    int fd = open("/dev/null", O_RDWR);
-    if (fd >= 0) {
-        dup2(fd, STDIN_FILENO);
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-        if (fd > STDERR_FILENO) {
-            close(fd);
-        }
-    }
-    (void) !write(ready_fd, "", 1);
-    close(ready_fd);
-}
-
-static int
 serve(struct ovsdb_server *server)
 {
     struct sigaction sa = { .sa_handler = on_signal };
@@ -237,7 +178,7 @@ run(const struct opts *o, const char *remote)
     int error = ovsdb_schema_rsw(&schema, NULL);
 
     if (!error && o->detach) {
-        error = detach_start(&ready_fd);
+        error = daemon_detach_start(&ready_fd);
     }
     if (error) {
         goto err_schema;
@@ -260,14 +201,13 @@ run(const struct opts *o, const char *remote)
     if (error) {
         goto err_server;
     }
-    if (o->pidfile && (error = write_pidfile(o->pidfile))) {
+    if (o->pidfile && (error = daemon_write_pidfile(o->pidfile))) {
         fprintf(stderr, "rsw-ovsdb-server: --pidfile %s: %s\n", o->pidfile,
                 strerror(-error));
         goto err_server;
     }
-    if (ready_fd >= 0) {
-        detach_finish(ready_fd);
-    }
+    daemon_detach_finish(ready_fd, true);
+    ready_fd = -1;
     error = serve(server);
     if (o->pidfile) {
         unlink(o->pidfile);
@@ -277,6 +217,7 @@ err_server:
     ovsdb_close(db);
 err_schema:
     ovsdb_schema_destroy(schema);
+    daemon_detach_finish(ready_fd, false);
     return error;
 }
 
