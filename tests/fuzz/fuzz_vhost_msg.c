@@ -23,6 +23,7 @@
 #include "vhost/vhost_user.h"
 #include "vhost/virtq.h"
 #include "vhost/vlog.h"
+#include "tests/unit/vhost_test_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -151,30 +152,6 @@ init_once(void)
 }
 
 static void
-send_chunk(int sock, const uint8_t *buf, size_t len, unsigned nfds)
-{
-    union {
-        char buf[CMSG_SPACE(N_MEMFDS * sizeof(int))];
-        struct cmsghdr align;
-    } control;
-    struct iovec iov = { (void *) buf, len };
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-    if (nfds) {
-        struct cmsghdr *c;
-
-        mh.msg_control = control.buf;
-        mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-        c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-        memcpy(CMSG_DATA(c), memfds, nfds * sizeof(int));
-    }
-    (void) sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-}
-
-static void
 write_stream(int sock, const uint8_t *data, size_t size)
 {
     size_t total = 0;
@@ -187,7 +164,8 @@ write_stream(int sock, const uint8_t *data, size_t size)
         size -= 3;
         len = len < size ? len : size;
         if (len) {
-            send_chunk(sock, data, len, nfds);
+            (void) tu_send_raw_flags(sock, data, len, memfds, nfds,
+                                     MSG_DONTWAIT);
         }
         data += len;
         size -= len;

@@ -28,22 +28,6 @@ setup8(void **state)
     return 0;
 }
 
-static int
-teardown(void **state)
-{
-    fix_teardown(*state);
-    free(*state);
-    return 0;
-}
-
-static int
-add(struct fixture *f, const struct virtq_driver_buf *b, unsigned n)
-{
-    int head = virtq_driver_add(&f->drv, b, n);
-    assert_true(head >= 0);
-    return head;
-}
-
 /* Flushes and expects exactly one used element (id, len). */
 static void
 expect_used(struct fixture *f, int id, uint32_t len)
@@ -105,7 +89,7 @@ test_tx_split_header(void **state)
         { .gpa = BUF_C + 0x100, .len = 7 },
         { .gpa = FIX_GPA_B - 30, .len = 100 },
     };
-    int head = add(f, b, 3);
+    int head = fix_add(f, b, 3);
     uint8_t frame[200];
     size_t flen = 0;
     struct virtio_net_hdr got;
@@ -121,7 +105,7 @@ test_tx_split_header(void **state)
     /* A 10-byte header: fields beyond it are zeroed. */
     fill(f, BUF_C, 30, 1);
     b[0].len = 30;
-    head = add(f, b, 1);
+    head = fix_add(f, b, 1);
     assert_int_equal(virtio_net_tx_pop(f->q, 10, frame, sizeof frame, &flen,
                                        &got), VIRTIO_NET_OK);
     assert_int_equal(flen, 20);
@@ -146,31 +130,31 @@ test_tx_errors(void **state)
         { .gpa = BUF_C, .len = 40 },
         { .gpa = BUF_A, .len = 40, .write = true },
     };
-    int head = add(f, b, 2);
+    int head = fix_add(f, b, 2);
     assert_int_equal(virtio_net_tx_pop(f->q, HDR12, frame, sizeof frame,
                                        &flen, &got), VIRTIO_NET_ERR_WRONG_DIR);
     expect_used(f, head, 0);
     /* Shorter than the header. */
     b[0].len = 11;
-    head = add(f, b, 1);
+    head = fix_add(f, b, 1);
     assert_int_equal(virtio_net_tx_pop(f->q, HDR12, frame, sizeof frame,
                                        &flen, &got), VIRTIO_NET_ERR_SHORT_HDR);
     expect_used(f, head, 0);
     /* Frame larger than the caller's buffer. */
     b[0].len = 12 + 65;
-    head = add(f, b, 1);
+    head = fix_add(f, b, 1);
     assert_int_equal(virtio_net_tx_pop(f->q, HDR12, frame, sizeof frame,
                                        &flen, &got), VIRTIO_NET_ERR_TOO_BIG);
     expect_used(f, head, 0);
     b[0].len = 12 + 64;                 /* exactly fits */
-    head = add(f, b, 1);
+    head = fix_add(f, b, 1);
     assert_int_equal(virtio_net_tx_pop(f->q, HDR12, frame, sizeof frame,
                                        &flen, &got), VIRTIO_NET_OK);
     assert_int_equal(flen, 64);
     expect_used(f, head, 0);
     /* Chain refused by the ring. */
     b[0].gpa = 0x30000;
-    head = add(f, b, 1);
+    head = fix_add(f, b, 1);
     assert_int_equal(virtio_net_tx_pop(f->q, HDR12, frame, sizeof frame,
                                        &flen, &got), VIRTIO_NET_ERR_BAD_DESC);
     expect_used(f, head, 0);
@@ -219,7 +203,7 @@ test_rx_single(void **state)
         { .gpa = BUF_C, .len = 20, .write = true },
         { .gpa = FIX_GPA_B - 50, .len = 200, .write = true },
     };
-    int head = add(f, b, 2);
+    int head = fix_add(f, b, 2);
     assert_int_equal(virtio_net_rx_push(f->q, HDR12, false, &h, iov, n),
                      VIRTIO_NET_OK);
     expect_used(f, head, 112);
@@ -232,7 +216,7 @@ test_rx_single(void **state)
 
     /* Too small for hdr + frame: refused, nothing consumed. */
     b[0].len = 100;
-    head = add(f, b, 1);
+    head = fix_add(f, b, 1);
     assert_int_equal(virtio_net_rx_push(f->q, HDR12, false, &h, iov, n),
                      VIRTIO_NET_ERR_TOO_BIG);
     expect_no_used(f);
@@ -261,7 +245,7 @@ test_rx_bad_chains(void **state)
         struct virtq_driver_buf b[2] = {
             { .gpa = BUF_C, .len = 11, .write = true },
         };
-        int head = add(f, b, 1);
+        int head = fix_add(f, b, 1);
         assert_int_equal(virtio_net_rx_push(f->q, HDR12, mrg, &h, iov, n),
                          VIRTIO_NET_ERR_SHORT_HDR);
         expect_used(f, head, 0);
@@ -269,14 +253,14 @@ test_rx_bad_chains(void **state)
         b[0] = (struct virtq_driver_buf) { .gpa = BUF_C, .len = 10 };
         b[1] = (struct virtq_driver_buf) { .gpa = BUF_A, .len = 100,
                                            .write = true };
-        head = add(f, b, 2);
+        head = fix_add(f, b, 2);
         assert_int_equal(virtio_net_rx_push(f->q, HDR12, mrg, &h, iov, n),
                          VIRTIO_NET_ERR_WRONG_DIR);
         expect_used(f, head, 0);
         /* Chain refused by the ring. */
         b[0] = (struct virtq_driver_buf) { .gpa = 0x30000, .len = 100,
                                            .write = true };
-        head = add(f, b, 1);
+        head = fix_add(f, b, 1);
         assert_int_equal(virtio_net_rx_push(f->q, HDR12, mrg, &h, iov, n),
                          VIRTIO_NET_ERR_BAD_DESC);
         expect_used(f, head, 0);
@@ -296,7 +280,7 @@ test_rx_mergeable(void **state)
     for (int i = 0; i < 3; i++) {
         struct virtq_driver_buf b = { .gpa = BUF_C + 0x1000 * i, .len = 100,
                                       .write = true };
-        heads[i] = add(f, &b, 1);
+        heads[i] = fix_add(f, &b, 1);
     }
     assert_int_equal(virtio_net_rx_push(f->q, HDR12, true, &h, iov, n),
                      VIRTIO_NET_OK);
@@ -313,7 +297,7 @@ test_rx_mergeable(void **state)
 
     /* A frame that fits in one buffer: num_buffers 1. */
     struct virtq_driver_buf b = { .gpa = BUF_A, .len = 1500, .write = true };
-    int head = add(f, &b, 1);
+    int head = fix_add(f, &b, 1);
     assert_int_equal(virtio_net_rx_push(f->q, HDR12, true, &h, iov, n),
                      VIRTIO_NET_OK);
     expect_used(f, head, 262);
@@ -333,7 +317,7 @@ test_rx_mergeable_no_bufs(void **state)
     for (int i = 0; i < 2; i++) {
         struct virtq_driver_buf b = { .gpa = BUF_C + 0x1000 * i, .len = 100,
                                       .write = true };
-        heads[i] = add(f, &b, 1);
+        heads[i] = fix_add(f, &b, 1);
     }
     /* Snapshot of the whole ring area: NO_BUFS must leave it untouched. */
     static uint8_t before[0x1000];
@@ -352,7 +336,7 @@ test_rx_mergeable_no_bufs(void **state)
     for (int i = 2; i < 4; i++) {
         struct virtq_driver_buf b = { .gpa = BUF_C + 0x1000 * i, .len = 100,
                                       .write = true };
-        heads[i] = add(f, &b, 1);
+        heads[i] = fix_add(f, &b, 1);
     }
     assert_int_equal(virtio_net_rx_push(f->q, HDR12, true, &h, iov, n),
                      VIRTIO_NET_OK);
@@ -374,11 +358,11 @@ test_rx_mergeable_bad_second_chain(void **state)
     uint8_t buf[300];
     unsigned n = frame_iov(iov, buf, 150);
     struct virtq_driver_buf b = { .gpa = BUF_C, .len = 100, .write = true };
-    int h0 = add(f, &b, 1);
+    int h0 = fix_add(f, &b, 1);
     b.len = 4;                          /* shorter than the header */
-    int h1 = add(f, &b, 1);
+    int h1 = fix_add(f, &b, 1);
     b.len = 100;
-    int h2 = add(f, &b, 1);
+    int h2 = fix_add(f, &b, 1);
     assert_int_equal(virtio_net_rx_push(f->q, HDR12, true, &h, iov, n),
                      VIRTIO_NET_ERR_SHORT_HDR);
     /* The avail ring rewinds only in order: both chains come back empty,
@@ -411,10 +395,10 @@ test_rx_mergeable_split_header(void **state)
         { .gpa = BUF_C, .len = 5, .write = true },
         { .gpa = BUF_C + 0x100, .len = 27, .write = true },
     };
-    int h0 = add(f, b, 2);
+    int h0 = fix_add(f, b, 2);
     b[0] = (struct virtq_driver_buf) { .gpa = BUF_A, .len = 100,
                                        .write = true };
-    int h1 = add(f, b, 1);
+    int h1 = fix_add(f, b, 1);
     assert_int_equal(virtio_net_rx_push(f->q, HDR12, true, &h, iov, 3),
                      VIRTIO_NET_OK);
     expect_used(f, h0, 32);
@@ -454,7 +438,7 @@ test_rx_mergeable_too_many_chains(void **state)
     for (int i = 0; i < 300; i++) {
         struct virtq_driver_buf b = { .gpa = BUF_C + 12 * i, .len = 12,
                                       .write = true };
-        add(f, &b, 1);
+        fix_add(f, &b, 1);
     }
     assert_int_equal(virtio_net_rx_push(f->q, HDR12, true, &h, &iov, 1),
                      VIRTIO_NET_ERR_TOO_BIG);
@@ -488,20 +472,20 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hdr_len),
         cmocka_unit_test_setup_teardown(test_tx_split_header, setup8,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_tx_errors, setup8, teardown),
-        cmocka_unit_test_setup_teardown(test_rx_single, setup8, teardown),
-        cmocka_unit_test_setup_teardown(test_rx_bad_chains, setup8, teardown),
-        cmocka_unit_test_setup_teardown(test_rx_mergeable, setup8, teardown),
+                                        fix_state_teardown),
+        cmocka_unit_test_setup_teardown(test_tx_errors, setup8, fix_state_teardown),
+        cmocka_unit_test_setup_teardown(test_rx_single, setup8, fix_state_teardown),
+        cmocka_unit_test_setup_teardown(test_rx_bad_chains, setup8, fix_state_teardown),
+        cmocka_unit_test_setup_teardown(test_rx_mergeable, setup8, fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_rx_mergeable_no_bufs, setup8,
-                                        teardown),
+                                        fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_rx_mergeable_bad_second_chain,
-                                        setup8, teardown),
+                                        setup8, fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_rx_mergeable_split_header,
-                                        setup8, teardown),
+                                        setup8, fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_rx_mergeable_too_many_chains,
-                                        setup512, teardown),
-        cmocka_unit_test_setup_teardown(test_rx_broken, setup8, teardown),
+                                        setup512, fix_state_teardown),
+        cmocka_unit_test_setup_teardown(test_rx_broken, setup8, fix_state_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,22 +34,6 @@ static int setup8(void **state) { return setup_q(state, 8, false); }
 static int setup8_ev(void **state) { return setup_q(state, 8, true); }
 static int setup128(void **state) { return setup_q(state, 128, false); }
 
-static int
-teardown(void **state)
-{
-    fix_teardown(*state);
-    free(*state);
-    return 0;
-}
-
-static int
-add(struct fixture *f, const struct virtq_driver_buf *b, unsigned n)
-{
-    int head = virtq_driver_add(&f->drv, b, n);
-    assert_true(head >= 0);
-    return head;
-}
-
 /* Pops one chain and checks it came back with 'err'. */
 static void
 pop_expect(struct fixture *f, struct virtq_chain *c, enum virtq_chain_error err)
@@ -130,7 +114,7 @@ test_basic_chain(void **state)
     struct virtq_chain c;
 
     assert_int_equal(virtq_pop(f->q, &c), 0);
-    int head = add(f, b, 2);
+    int head = fix_add(f, b, 2);
     assert_int_equal(virtq_avail_count(f->q), 1);
     pop_expect(f, &c, VIRTQ_CHAIN_OK);
     assert_int_equal(c.head, head);
@@ -188,7 +172,7 @@ test_cross_adjacent_regions(void **state)
     struct virtq_chain c;
     /* A and B are adjacent in gpa but not in host memory: two iovecs. */
     struct virtq_driver_buf b = { .gpa = FIX_GPA_B - 16, .len = 48 };
-    add(f, &b, 1);
+    fix_add(f, &b, 1);
     pop_expect(f, &c, VIRTQ_CHAIN_OK);
     assert_int_equal(c.n_out, 2);
     assert_int_equal(c.out_len, 48);
@@ -418,17 +402,17 @@ test_too_many_iov(void **state)
     for (unsigned i = 0; i < RSW_ARRAY_SIZE(b); i++) {
         b[i] = (struct virtq_driver_buf) { .gpa = BUF_A + 2 * i, .len = 1 };
     }
-    add(f, b, VIRTQ_CHAIN_MAX_IOV);
+    fix_add(f, b, VIRTQ_CHAIN_MAX_IOV);
     pop_expect(f, &c, VIRTQ_CHAIN_OK);
     assert_int_equal(c.n_out, VIRTQ_CHAIN_MAX_IOV);
     recycle(f, &c);
-    add(f, b, VIRTQ_CHAIN_MAX_IOV + 1);
+    fix_add(f, b, VIRTQ_CHAIN_MAX_IOV + 1);
     pop_expect(f, &c, VIRTQ_CHAIN_TOO_MANY_IOV);
     recycle(f, &c);
     /* One buffer that crosses A/B as the 64th piece needs a 65th iovec. */
     b[VIRTQ_CHAIN_MAX_IOV - 1].gpa = FIX_GPA_B - 1;
     b[VIRTQ_CHAIN_MAX_IOV - 1].len = 2;
-    add(f, b, VIRTQ_CHAIN_MAX_IOV);
+    fix_add(f, b, VIRTQ_CHAIN_MAX_IOV);
     pop_expect(f, &c, VIRTQ_CHAIN_TOO_MANY_IOV);
 }
 
@@ -455,14 +439,14 @@ test_total_len_overflow(void **state)
         { .gpa = big_gpa + 0xf0000000u, .len = 0x20000000u },
     };
     struct virtq_chain c;
-    add(f, b, 1);
+    fix_add(f, b, 1);
     pop_expect(f, &c, VIRTQ_CHAIN_OK);
     assert_int_equal(c.out_len, 0xf0000000u);
-    add(f, b, 2);
+    fix_add(f, b, 2);
     pop_expect(f, &c, VIRTQ_CHAIN_TOO_LONG);
     /* Readable and writable totals are separate. */
     b[1].write = true;
-    add(f, b, 2);
+    fix_add(f, b, 2);
     pop_expect(f, &c, VIRTQ_CHAIN_OK);
     assert_int_equal(c.in_len, 0x20000000u);
     assert_int_equal(virtq_remap(f->q, f->mem), 0);
@@ -485,7 +469,7 @@ test_avail_jump_breaks_one_queue(void **state)
     assert_int_equal(virtq_create(&cfg, f->mem, &q2), 0);
 
     struct virtq_driver_buf b = { .gpa = BUF_A, .len = 4 };
-    int head = add(f, &b, 1);
+    int head = fix_add(f, &b, 1);
     pop_expect(f, &c, VIRTQ_CHAIN_OK);
     virtq_push_used(f->q, (uint16_t) head, 0);
     /* §2.6.6: avail->idx runs 9 ahead of a queue of 8. */
@@ -545,7 +529,7 @@ test_unpop(void **state)
     struct virtq_chain c;
     int h[3];
     for (int i = 0; i < 3; i++) {
-        h[i] = add(f, &b, 1);
+        h[i] = fix_add(f, &b, 1);
     }
     assert_int_equal(virtq_avail_count(f->q), 3);
     for (int i = 0; i < 3; i++) {
@@ -591,7 +575,7 @@ push_n(struct fixture *f, struct virtq *q, unsigned n)
     struct virtq_driver_buf b = { .gpa = BUF_A, .len = 4 };
     struct virtq_chain c;
     for (unsigned i = 0; i < n; i++) {
-        add(f, &b, 1);
+        fix_add(f, &b, 1);
         assert_int_equal(virtq_pop(q, &c), 1);
         virtq_push_used(q, c.head, 0);
     }
@@ -671,11 +655,11 @@ test_kick_wanted(void **state)
     struct virtq_driver_buf b = { .gpa = BUF_A, .len = 4 };
     virtq_set_kick_wanted(f->q, false);
     assert_int_equal(virtq_driver_used_flags(&f->drv), VIRTQ_USED_F_NO_NOTIFY);
-    add(f, &b, 1);
+    fix_add(f, &b, 1);
     assert_false(virtq_driver_kick_needed(&f->drv));
     virtq_set_kick_wanted(f->q, true);
     assert_int_equal(virtq_driver_used_flags(&f->drv), 0);
-    add(f, &b, 1);
+    fix_add(f, &b, 1);
     assert_true(virtq_driver_kick_needed(&f->drv));
     assert_false(virtq_driver_kick_needed(&f->drv));    /* nothing new */
 }
@@ -686,16 +670,16 @@ test_kick_wanted_event_idx(void **state)
     struct fixture *f = *state;
     struct virtq_driver_buf b = { .gpa = BUF_A, .len = 4 };
     struct virtq_chain c;
-    add(f, &b, 1);
-    add(f, &b, 1);
+    fix_add(f, &b, 1);
+    fix_add(f, &b, 1);
     (void) virtq_driver_kick_needed(&f->drv);
     pop_expect(f, &c, VIRTQ_CHAIN_OK);
     pop_expect(f, &c, VIRTQ_CHAIN_OK);
     virtq_set_kick_wanted(f->q, true);
     assert_int_equal(virtq_driver_avail_event(&f->drv), 2);
-    add(f, &b, 1);                             /* avail 2 -> 3 */
+    fix_add(f, &b, 1);                             /* avail 2 -> 3 */
     assert_true(virtq_driver_kick_needed(&f->drv));
-    add(f, &b, 1);                             /* 3 -> 4: already kicked */
+    fix_add(f, &b, 1);                             /* 3 -> 4: already kicked */
     assert_false(virtq_driver_kick_needed(&f->drv));
     /* Disabling under EVENT_IDX writes nothing. */
     virtq_set_kick_wanted(f->q, false);
@@ -709,7 +693,7 @@ test_remap(void **state)
     struct fixture *f = *state;
     struct virtq_driver_buf b = { .gpa = BUF_A, .len = 4 };
     struct virtq_chain c;
-    add(f, &b, 1);
+    fix_add(f, &b, 1);
 
     /* Same layout, new host copy of region A. */
     uint8_t *copy = aligned_alloc(4096, FIX_REGION_SIZE);
@@ -770,38 +754,38 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_create_invalid, setup8, teardown),
-        cmocka_unit_test_setup_teardown(test_basic_chain, setup8, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_addresses, setup8, teardown),
+        cmocka_unit_test_setup_teardown(test_create_invalid, setup8, fix_state_teardown),
+        cmocka_unit_test_setup_teardown(test_basic_chain, setup8, fix_state_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_addresses, setup8, fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_cross_adjacent_regions, setup8,
-                                        teardown),
+                                        fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_loop_and_bad_next, setup8,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_indirect_ok, setup8, teardown),
-        cmocka_unit_test_setup_teardown(test_indirect_bad, setup8, teardown),
+                                        fix_state_teardown),
+        cmocka_unit_test_setup_teardown(test_indirect_ok, setup8, fix_state_teardown),
+        cmocka_unit_test_setup_teardown(test_indirect_bad, setup8, fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_indirect_not_negotiated, setup8,
-                                        teardown),
+                                        fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_order_and_zero_len, setup8,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_too_many_iov, setup128, teardown),
+                                        fix_state_teardown),
+        cmocka_unit_test_setup_teardown(test_too_many_iov, setup128, fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_total_len_overflow, setup8,
-                                        teardown),
+                                        fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_avail_jump_breaks_one_queue,
-                                        setup8, teardown),
+                                        setup8, fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_head_out_of_range, setup8,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_unpop, setup8, teardown),
+                                        fix_state_teardown),
+        cmocka_unit_test_setup_teardown(test_unpop, setup8, fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_notify_no_interrupt_flag, setup8,
-                                        teardown),
+                                        fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_event_idx_suppression, setup8_ev,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_kick_wanted, setup8, teardown),
+                                        fix_state_teardown),
+        cmocka_unit_test_setup_teardown(test_kick_wanted, setup8, fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_kick_wanted_event_idx, setup8_ev,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_remap, setup8, teardown),
+                                        fix_state_teardown),
+        cmocka_unit_test_setup_teardown(test_remap, setup8, fix_state_teardown),
         cmocka_unit_test(test_names),
         cmocka_unit_test_setup_teardown(test_driver_validates_used, setup8,
-                                        teardown),
+                                        fix_state_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,8 +96,8 @@ tu_msg(struct vhost_user_msg *m, uint32_t req, uint32_t size)
 
 /* Writes raw bytes with SCM_RIGHTS fds (for malformed messages). */
 static inline ssize_t
-tu_send_raw(int sock, const void *buf, size_t len, const int *fds,
-            unsigned nfds)
+tu_send_raw_flags(int sock, const void *buf, size_t len, const int *fds,
+                  unsigned nfds, int flags)
 {
     union {
         char buf[CMSG_SPACE(64 * sizeof(int))];
@@ -117,7 +117,14 @@ tu_send_raw(int sock, const void *buf, size_t len, const int *fds,
         c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
         memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
     }
-    return sendmsg(sock, &mh, MSG_NOSIGNAL);
+    return sendmsg(sock, &mh, MSG_NOSIGNAL | flags);
+}
+
+static inline ssize_t
+tu_send_raw(int sock, const void *buf, size_t len, const int *fds,
+            unsigned nfds)
+{
+    return tu_send_raw_flags(sock, buf, len, fds, nfds, 0);
 }
 
 #endif

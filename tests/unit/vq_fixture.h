@@ -97,4 +97,24 @@ fix_teardown(struct fixture *f)
     }
 }
 
+/* cmocka helpers: include <cmocka.h> before this header. */
+
+/* Teardown for a fixture allocated by a cmocka setup function. */
+static inline int
+fix_state_teardown(void **state)
+{
+    fix_teardown(*state);
+    free(*state);
+    return 0;
+}
+
+/* Adds a chain that must fit; returns its head. */
+static inline int
+fix_add(struct fixture *f, const struct virtq_driver_buf *b, unsigned n)
+{
+    int head = virtq_driver_add(&f->drv, b, n);
+    assert_true(head >= 0);
+    return head;
+}
+
 #endif
