@@ -75,6 +75,21 @@ bool probe_warmup_due(struct probe_stream *, double now);
  * false if the stream id is not one of ours. */
 bool probe_account(struct probe_stream *, unsigned n, uint8_t sid, uint32_t seq);
 
+/* Pacing of one round, the same for both roles: a progress line, stop
+ * sending (drain) after --duration or Ctrl-C and give frames in flight 2 s
+ * to arrive, give up after --timeout without a frame. */
+struct probe_pace {
+    double start, last_rx, last_progress, drain_start;
+    uint64_t seen;  /* frames received at the last step */
+    bool draining;  /* no new frames may be sent */
+};
+void probe_pace_start(struct probe_pace *);
+/* Call once per loop iteration: true when the round is over. */
+bool probe_pace_step(struct probe_pace *, const struct probe_opts *,
+                     const struct probe_stream *, unsigned n);
+/* Ends the progress line; returns the round's duration in seconds. */
+double probe_pace_finish(const struct probe_pace *, const struct probe_opts *);
+
 int probe_run_backend(const struct probe_opts *);
 int probe_run_frontend(const struct probe_opts *);
 

@@ -206,10 +206,8 @@ run_round(const struct probe_opts *o, struct probe_port *ports, unsigned round)
             return -EIO;
         }
     }
-    double start = probe_now(), last_rx = start, last_progress = start;
-    double drain_start = 0;
-    bool draining = false;
-    uint64_t seen = 0;
+    struct probe_pace pace;
+    probe_pace_start(&pace);
     for (;;) {
         if (ports_process(ports, n, 0)) {
             return -EIO;
@@ -218,45 +216,18 @@ run_round(const struct probe_opts *o, struct probe_port *ports, unsigned round)
             fprintf(stderr, "rsw-vhost-probe: the frontend stopped its rings mid-round\n");
             break;
         }
-        for (unsigned i = 0; i < n && !draining; i++) {
+        for (unsigned i = 0; i < n && !pace.draining; i++) {
             port_send(&ports[i], o, &streams[i], i);
         }
         for (unsigned i = 0; i < n; i++) {
             port_receive(&ports[i], streams, n);
         }
-        uint64_t total = 0, in_flight = 0;
-        bool done = true;
-        for (unsigned i = 0; i < n; i++) {
-            total += streams[i].rx.received;
-            in_flight += streams[i].sent - streams[i].rx.received;
-            done = done && probe_stream_done(o, &streams[i]);
-        }
-        double now = probe_now();
-        if (total != seen) {
-            seen = total;
-            last_rx = now;
-        }
-        if (o->progress && now - last_progress >= 0.5) {
-            probe_progress(streams, n, now - start);
-            last_progress = now;
-        }
-        if (done || (draining && (in_flight == 0 || now - drain_start > 2))) {
-            break;
-        }
-        if (!draining && (probe_stop || (o->duration && now - start >= o->duration))) {
-            /* Stop sending; give frames in flight time to arrive. */
-            draining = true;
-            drain_start = now;
-        }
-        if (now - last_rx > o->timeout) {
-            fprintf(stderr, "rsw-vhost-probe: no frame for %.0f s, giving up\n", o->timeout);
+        if (probe_pace_step(&pace, o, streams, n)) {
             break;
         }
     }
-    if (o->progress) {
-        fprintf(stderr, "\n");
-    }
-    probe_print_result("backend", o, streams, n, round, probe_now() - start);
+    double secs = probe_pace_finish(&pace, o);
+    probe_print_result("backend", o, streams, n, round, secs);
     for (unsigned i = 0; i < n; i++) {
         if (!probe_stream_ok(o, &streams[i])) {
             return -EIO;

@@ -275,49 +275,27 @@ drain_calls(struct probe_guest *g)
 static int
 exchange(struct probe_guest *g, const struct probe_opts *o, struct probe_stream *s)
 {
-    double start = probe_now(), last_rx = start, last_progress = start, drain_start = 0;
-    uint64_t seen = 0;
-    bool draining = false;
+    struct probe_pace pace;
     int err = 0;
+    probe_pace_start(&pace);
     while (!err) {
         err = vhost_frontend_process(g->fe, 0);
         if (!err && !vhost_frontend_is_ready(g->fe)) {
             fprintf(stderr, "rsw-vhost-probe: the backend went away\n");
             err = -ECONNRESET;
         }
-        if (!err && !draining) {
+        if (!err && !pace.draining) {
             err = guest_send(g, o, s);
         }
         if (!err) {
             err = guest_receive(g, s);
         }
         drain_calls(g);
-        double now = probe_now();
-        if (s->rx.received != seen) {
-            seen = s->rx.received;
-            last_rx = now;
-        }
-        if (o->progress && now - last_progress >= 0.5) {
-            probe_progress(s, 1, now - start);
-            last_progress = now;
-        }
-        if (probe_stream_done(o, s)
-            || (draining && (s->sent == s->rx.received || now - drain_start > 2))) {
-            break;
-        }
-        if (!draining && (probe_stop || (o->duration && now - start >= o->duration))) {
-            draining = true;
-            drain_start = now;
-        }
-        if (now - last_rx > o->timeout) {
-            fprintf(stderr, "rsw-vhost-probe: no frame for %.0f s, giving up\n", o->timeout);
+        if (probe_pace_step(&pace, o, s, 1)) {
             break;
         }
     }
-    if (o->progress) {
-        fprintf(stderr, "\n");
-    }
-    probe_print_result("frontend", o, s, 1, 1, probe_now() - start);
+    probe_print_result("frontend", o, s, 1, 1, probe_pace_finish(&pace, o));
     return err ? err : probe_stream_ok(o, s) ? 0 : -EIO;
 }
 

@@ -227,6 +227,58 @@ probe_account(struct probe_stream *st, unsigned n, uint8_t sid, uint32_t seq)
 }
 
 void
+probe_pace_start(struct probe_pace *p)
+{
+    double now = probe_now();
+    *p = (struct probe_pace) {
+        .start = now, .last_rx = now, .last_progress = now,
+    };
+}
+
+bool
+probe_pace_step(struct probe_pace *p, const struct probe_opts *o,
+                const struct probe_stream *st, unsigned n)
+{
+    uint64_t total = 0, in_flight = 0;
+    bool done = true;
+    for (unsigned i = 0; i < n; i++) {
+        total += st[i].rx.received;
+        in_flight += st[i].sent - st[i].rx.received;
+        done = done && probe_stream_done(o, &st[i]);
+    }
+    double now = probe_now();
+    if (total != p->seen) {
+        p->seen = total;
+        p->last_rx = now;
+    }
+    if (o->progress && now - p->last_progress >= 0.5) {
+        probe_progress(st, n, now - p->start);
+        p->last_progress = now;
+    }
+    if (done || (p->draining && (in_flight == 0 || now - p->drain_start > 2))) {
+        return true;
+    }
+    if (!p->draining && (probe_stop || (o->duration && now - p->start >= o->duration))) {
+        p->draining = true;
+        p->drain_start = now;
+    }
+    if (now - p->last_rx > o->timeout) {
+        fprintf(stderr, "rsw-vhost-probe: no frame for %.0f s, giving up\n", o->timeout);
+        return true;
+    }
+    return false;
+}
+
+double
+probe_pace_finish(const struct probe_pace *p, const struct probe_opts *o)
+{
+    if (o->progress) {
+        fprintf(stderr, "\n");
+    }
+    return probe_now() - p->start;
+}
+
+void
 probe_print_result(const char *role, const struct probe_opts *o,
                    const struct probe_stream *st, unsigned n, unsigned round,
                    double secs)
