@@ -126,6 +126,7 @@ vring_start(struct vhost_backend *b, unsigned idx)
         .event_idx = has_feature(b, VIRTIO_RING_F_EVENT_IDX),
         .indirect = has_feature(b, VIRTIO_RING_F_INDIRECT_DESC),
         .call_fd = vr->call_fd,
+        .resume_at_used = true,
     };
     int err = virtq_create(&cfg, b->mem, &vr->vq);
 
@@ -134,6 +135,13 @@ vring_start(struct vhost_backend *b, unsigned idx)
         b->stats.ring_start_failed++;
         RSW_LOG_RL(RSW_LOG_WARN, "%s: vring %u: cannot start (size %u): %s",
                    b->name, idx, vr->num, strerror(-err));
+    } else if (virtq_last_avail_idx(vr->vq) != vr->base) {
+        /* SET_VRING_BASE disagrees with the ring's used index: resumed at
+         * the used index (virtq_create explains why). */
+        b->stats.ring_resumed_at_used++;
+        RSW_LOG_RL(RSW_LOG_WARN, "%s: vring %u: base %u but used index %u: "
+                   "resuming at the used index", b->name, idx, vr->base,
+                   virtq_last_avail_idx(vr->vq));
     }
     return err;
 }

@@ -98,6 +98,7 @@ struct vhost_backend_stats {
     uint64_t replies, acks, nacks;              /* sent */
     uint64_t ring_start_failed;                 /* virtq_create refused */
     uint64_t ring_remap_failed;                 /* virtq_remap refused */
+    uint64_t ring_resumed_at_used;              /* base != used->idx */
     uint64_t resets;                            /* connection resets */
 };
 

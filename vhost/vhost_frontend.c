@@ -19,6 +19,7 @@
 
 struct fe_vring {
     bool configured;             /* set_vring() done, not stopped since */
+    bool started;                /* sent to a backend since set_vring() */
     struct vhost_frontend_vring v; /* kick_fd / call_fd are our dups */
     bool enable_set, enabled;
 };
@@ -282,6 +283,26 @@ enable_msgs(const struct vhost_frontend *fe)
     return fe->acked & VHOST_BIT(VHOST_USER_F_PROTOCOL_FEATURES);
 }
 
+/* The used index of a ring, read from the driver's memory: vring
+ * addresses are the frontend's own ("Vring address description"), and
+ * set_vring() checked the used ring's alignment (virtio 1.1 §2.6). */
+static uint16_t
+ring_used_idx(const struct vhost_frontend_vring *v)
+{
+    const volatile uint16_t *used = (const volatile uint16_t *)
+                                    (uintptr_t) v->used_uva;
+
+    return used[1];                  /* flags, idx, ring[] */
+}
+
+/* "Starting and stopping rings": a ring restarts at the base that
+ * GET_VRING_BASE returned when it was stopped.  A backend that went away
+ * while the ring ran never answered that, so the base recorded at
+ * set_vring() is stale.  On a split ring without inflight tracking every
+ * avail entry below used->idx was consumed and completed, so used->idx is
+ * where the next backend must start (QEMU does the same when
+ * GET_VRING_BASE fails: virtio_queue_restore_last_avail_idx()); entries
+ * the old backend took but never completed are served again. */
 static int
 replay_vrings(struct vhost_frontend *fe)
 {
@@ -292,7 +313,11 @@ replay_vrings(struct vhost_frontend *fe)
         if (!vr->configured) {
             continue;
         }
+        if (vr->started) {
+            vr->v.base = ring_used_idx(&vr->v);
+        }
         err = send_vring(fe, i);
+        vr->started |= !err;
         if (!err && vr->enable_set && enable_msgs(fe)) {
             err = fe_set_state(fe, VHOST_USER_SET_VRING_ENABLE, i,
                                vr->enabled);
@@ -532,6 +557,7 @@ forget_vring(struct fe_vring *vr)
     close_fd(&vr->v.kick_fd);
     close_fd(&vr->v.call_fd);
     vr->configured = false;
+    vr->started = false;
     vr->enable_set = false;
 }
 
@@ -714,9 +740,12 @@ vhost_frontend_set_vring(struct vhost_frontend *fe, unsigned idx,
     struct fe_vring *vr;
     int kick, call, err;
 
-    /* Size: a power of two <= 32768 (virtio 1.1 §2.6). */
+    /* Size: a power of two <= 32768; descriptor table, available and
+     * used rings aligned to 16, 2 and 4 bytes (virtio 1.1 §2.6).  The used
+     * ring is read at replay time (replay_vrings()): it must be there. */
     if (idx >= VHOST_FRONTEND_MAX_VRINGS || !v->num || v->num > 32768
-        || (v->num & (v->num - 1))) {
+        || (v->num & (v->num - 1)) || (v->desc_uva & 15)
+        || (v->avail_uva & 1) || !v->used_uva || (v->used_uva & 3)) {
         return -EINVAL;
     }
     err = dup_fd(v->kick_fd, &kick);
@@ -732,7 +761,13 @@ vhost_frontend_set_vring(struct vhost_frontend *fe, unsigned idx,
     vr->v.kick_fd = kick;
     vr->v.call_fd = call;
     vr->configured = true;
-    return fe_live(fe) ? send_vring(fe, idx) : -ENOTCONN;
+    vr->started = false;             /* starts at v->base */
+    if (!fe_live(fe)) {
+        return -ENOTCONN;
+    }
+    err = send_vring(fe, idx);
+    vr->started = !err;
+    return err;
 }
 
 int
@@ -783,6 +818,7 @@ vhost_frontend_get_vring_base(struct vhost_frontend *fe, unsigned idx,
     *base = reply.payload.state.num;
     fe->vrings[idx].v.base = *base;
     fe->vrings[idx].configured = false; /* stopped: not replayed */
+    fe->vrings[idx].started = false;
     return 0;
 }
 

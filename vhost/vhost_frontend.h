@@ -58,6 +58,8 @@ struct vhost_frontend_region {
 struct vhost_frontend_vring {
     uint16_t num;                /* queue size */
     uint16_t base;               /* next avail index */
+    /* Our (the frontend's) addresses of the ring parts: the used ring
+     * must stay readable while the ring is configured. */
     uint64_t desc_uva, avail_uva, used_uva;
     int kick_fd;                 /* -1: no fd (backend polls) */
     int call_fd;                 /* -1: no fd (no interrupts) */
@@ -103,7 +105,11 @@ int vhost_frontend_set_mem_table(struct vhost_frontend *,
                                  const struct vhost_frontend_region *,
                                  unsigned n) RSW_MUST_CHECK;
 /* SET_VRING_NUM, SET_VRING_BASE, SET_VRING_ADDR, SET_VRING_KICK,
- * SET_VRING_CALL for ring 'idx'. */
+ * SET_VRING_CALL for ring 'idx'.  The ring starts at v->base; when it is
+ * replayed to a new backend after having run on an earlier connection,
+ * it restarts at the used index the driver's memory holds (the old
+ * backend's progress), read at v->used_uva.  -EINVAL for a size that is
+ * not a power of two <= 32768 or misaligned ring addresses. */
 int vhost_frontend_set_vring(struct vhost_frontend *, unsigned idx,
                              const struct vhost_frontend_vring *)
     RSW_MUST_CHECK;

@@ -94,6 +94,27 @@ map_rings(struct virtq *q, const struct guest_mem *mem)
     return 0;
 }
 
+/* A consistent position lies between what the device completed and what
+ * the driver made available, at most 'size' apart (§2.6.6): used->idx <=
+ * last_avail_idx <= avail->idx, modulo 2^16.  One that is not (a frontend
+ * replaying base 0 for a ring in use) is replaced by used->idx when that
+ * one is consistent.  Each shared index is read once. */
+static void
+resume_at_used(struct virtq *q)
+{
+    uint16_t used = RSW_READ_ONCE(q->used->idx);
+    uint16_t avail = RSW_READ_ONCE(q->avail->idx);
+    uint16_t base = q->last_avail_idx, size = q->cfg.size;
+    bool base_ok = (uint16_t) (base - used) <= size
+                   && (uint16_t) (avail - base) <= size;
+
+    if (base_ok || (uint16_t) (avail - used) > size) {
+        return;     /* as configured; a hopeless ring breaks at first use */
+    }
+    q->last_avail_idx = q->used_idx = used;
+    q->used_published = q->signalled_used = used;
+}
+
 int
 virtq_create(const struct virtq_config *cfg, const struct guest_mem *mem,
              struct virtq **out)
@@ -118,6 +139,9 @@ virtq_create(const struct virtq_config *cfg, const struct guest_mem *mem,
     if (err) {
         free(q);
         return err;
+    }
+    if (cfg->resume_at_used) {
+        resume_at_used(q);
     }
     *out = q;
     return 0;
@@ -497,6 +521,12 @@ uint16_t
 virtq_size(const struct virtq *q)
 {
     return q->cfg.size;
+}
+
+const void *
+virtq_desc_hva(const struct virtq *q)
+{
+    return q->desc;
 }
 
 const struct virtq_stats *

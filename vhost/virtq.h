@@ -128,12 +128,25 @@ struct virtq_config {
     bool event_idx;          /* VIRTIO_RING_F_EVENT_IDX negotiated */
     bool indirect;           /* VIRTIO_RING_F_INDIRECT_DESC negotiated */
     int call_fd;             /* eventfd to signal the driver, or -1; not owned */
+    /* Start at the ring's own used->idx instead of the two indices above
+     * when those are inconsistent with the ring (see virtq_create). */
+    bool resume_at_used;
 };
 
 struct virtq;
 
 /* Translates and validates the ring addresses against 'mem' (full lengths,
- * alignment 16/2/4 per §2.6 table), size a power of two.  -EINVAL / -EFAULT. */
+ * alignment 16/2/4 per §2.6 table), size a power of two.  -EINVAL / -EFAULT.
+ *
+ * With 'resume_at_used', a configured position that does not lie within
+ * used->idx <= last_avail_idx <= avail->idx (modulo 2^16, at most 'size'
+ * apart, §2.6.6) is replaced by used->idx, if that one does.  Without
+ * inflight tracking every avail entry below used->idx was consumed, so that
+ * is where the previous device stopped.  DPDK virtio-user in server mode
+ * needs it: when the backend restarts, it replays a ring in use with
+ * SET_VRING_BASE 0 (rte_vhost and libvhost-user resynchronise from used->idx
+ * too).  The driver controls all three indices anyway: nothing new is
+ * trusted. */
 int virtq_create(const struct virtq_config *, const struct guest_mem *mem,
                  struct virtq **out) RSW_MUST_CHECK;
 void virtq_destroy(struct virtq *);
@@ -176,6 +189,8 @@ void virtq_iov_read(const struct iovec *iov, unsigned n, size_t skip,
 bool virtq_is_broken(const struct virtq *);
 uint16_t virtq_last_avail_idx(const struct virtq *); /* for GET_VRING_BASE */
 uint16_t virtq_size(const struct virtq *);
+/* Host address of the mapped descriptor table (for NUMA placement). */
+const void *virtq_desc_hva(const struct virtq *);
 const struct virtq_stats *virtq_get_stats(const struct virtq *);
 
 #endif

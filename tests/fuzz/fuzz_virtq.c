@@ -43,6 +43,7 @@ enum {
     F_REBASE = 1 << 4,
     F_KICK_OFF = 1 << 5,
     F_UNPOP = 1 << 6,
+    F_RESUME = 1 << 7,      /* resume_at_used: start from the fuzzed used->idx */
 };
 
 static const uint64_t region_gpa[N_REGIONS] = { 0x0000, 0x4000, 0x8000 };
@@ -166,6 +167,7 @@ setup(struct fuzz_ctx *x, const uint8_t *data, size_t size)
         .event_idx = x->flags & F_EVENT_IDX,
         .indirect = x->flags & F_INDIRECT,
         .call_fd = -1,
+        .resume_at_used = x->flags & F_RESUME,
     };
     x->cfg.used_idx = x->cfg.last_avail_idx;
     uint8_t *avail = x->host[0] + virtq_desc_bytes(n);

@@ -367,7 +367,14 @@ test_ring_lifecycle(void **state)
 
     tb_negotiate(t, ALL_PF, true);
     assert_int_equal(tb_mem_table(t, t->mfd), 0);
+    /* A ring in use at index 5: base 5 is consistent with it. */
+    assert_int_equal(virtq_driver_init(&t->drv[1], 256, t->mem + 0x10000,
+                                       0x10000, true), 0);
+    t->drv_init[1] = true;
+    virtq_driver_raw_avail_idx(&t->drv[1], 5);
+    t->drv[1].used->idx = 5;
     tb_vring_setup(t, 1, 5);
+    assert_int_equal(vhost_backend_get_stats(t->b)->ring_resumed_at_used, 0);
     /* Started but disabled: PROTOCOL_FEATURES was negotiated. */
     assert_false(t->ready[1]);
     assert_null(vhost_backend_virtq(t->b, 1));
@@ -419,6 +426,34 @@ test_ring_without_protocol_features(void **state)
     /* Without VHOST_USER_F_PROTOCOL_FEATURES a started ring is enabled. */
     assert_true(t->ready[0]);
     assert_int_equal(vhost_backend_hdr_len(t->b), 12);
+}
+
+/* Regression: DPDK virtio-user in server mode replays a ring in use with
+ * SET_VRING_BASE 0 after the switch restarts (kill -9).  The ring resumes at
+ * used->idx instead of being broken by the avail index jump. */
+static void
+test_ring_resume_at_used(void **state)
+{
+    struct tb *t = *state;
+    struct virtq_chain chain;
+
+    tb_negotiate(t, ALL_PF, true);
+    assert_int_equal(tb_mem_table(t, t->mfd), 0);
+    assert_int_equal(virtq_driver_init(&t->drv[1], 256, t->mem + 0x10000,
+                                       0x10000, true), 0);
+    t->drv_init[1] = true;
+    t->drv[1].used->idx = 40000;        /* the old device's position */
+    t->drv[1].last_used_idx = 40000;
+    virtq_driver_raw_avail_idx(&t->drv[1], 40000);
+    push_one(t, 1);                     /* in flight when it died */
+    tb_vring_setup(t, 1, 0);
+    assert_int_equal(tb_state(t, VHOST_USER_SET_VRING_ENABLE, 1, 1), 0);
+    assert_true(t->ready[1]);
+    assert_int_equal(vhost_backend_get_stats(t->b)->ring_resumed_at_used, 1);
+    assert_int_equal(virtq_last_avail_idx(t->vq[1]), 40000);
+    assert_int_equal(virtq_pop(t->vq[1], &chain), 1);
+    assert_int_equal(chain.error, VIRTQ_CHAIN_OK);
+    assert_false(virtq_is_broken(t->vq[1]));
 }
 
 static void
@@ -844,6 +879,7 @@ main(void)
         T(test_negotiation),
         T(test_reply_ack),
         T(test_ring_lifecycle),
+        T(test_ring_resume_at_used),
         T(test_ring_without_protocol_features),
         T(test_ring_bad_addresses),
         T(test_hostile_messages),

@@ -468,8 +468,10 @@ test_nack_keeps_connection(void **state)
     struct fx *f = *state;
     struct runner *r = r_start(f->path, true);
     struct vhost_frontend *fe = fe_create(f, false);
+    uint64_t ring = (uintptr_t) f->mem + 0x40000;
     struct vhost_frontend_vring v = {
-        .num = 256, .desc_uva = 1, .kick_fd = -1, .call_fd = -1,
+        .num = 256, .desc_uva = ring, .avail_uva = ring + 0x1000,
+        .used_uva = ring + 0x2000, .kick_fd = -1, .call_fd = -1,
     };
 
     assert_int_equal(vhost_frontend_wait_ready(fe, 3000), 0);
@@ -480,12 +482,78 @@ test_nack_keeps_connection(void **state)
     /* Locally refused: bad sizes, bad regions. */
     v.num = 100;
     assert_int_equal(vhost_frontend_set_vring(fe, 0, &v), -EINVAL);
+    v.num = 256;
+    v.used_uva = ring + 0x2002;                  /* §2.6: 4-aligned */
+    assert_int_equal(vhost_frontend_set_vring(fe, 0, &v), -EINVAL);
+    v.used_uva = 0;
+    assert_int_equal(vhost_frontend_set_vring(fe, 0, &v), -EINVAL);
+    v.used_uva = ring + 0x2000;
+    v.desc_uva = ring + 8;                       /* 16-aligned */
+    assert_int_equal(vhost_frontend_set_vring(fe, 0, &v), -EINVAL);
+    v.desc_uva = ring;
     struct vhost_frontend_region reg = { .size = 0, .fd = f->mfd };
     assert_int_equal(vhost_frontend_set_mem_table(fe, &reg, 1), -EINVAL);
     /* Vring index beyond the backend's queues: nacked. */
     v.num = 256;
     assert_int_equal(vhost_frontend_set_vring(fe, 6, &v), -EIO);
     assert_true(vhost_frontend_is_ready(fe));
+    vhost_frontend_destroy(fe);
+    r_destroy(r);
+}
+
+/* The driver's progress on ring 'i' of fe_configure(): 'n' buffers made
+ * available and all of them used. */
+static void
+ring_progress(struct fx *f, unsigned i, uint16_t n)
+{
+    uint16_t *avail = (uint16_t *) (f->mem + i * 0x10000 + 0x1000);
+    uint16_t *used = (uint16_t *) (f->mem + i * 0x10000 + 0x2000);
+
+    __atomic_store_n(&avail[1], n, __ATOMIC_RELEASE);
+    __atomic_store_n(&used[1], n, __ATOMIC_RELEASE);
+}
+
+/* A backend that dies under running rings cannot answer GET_VRING_BASE:
+ * the replay to the next one starts each ring at the used index in the
+ * driver's memory, not at the stale base recorded by set_vring() (0), so
+ * the new backend does not resume anywhere else (vhost-user "Starting and
+ * stopping rings").  A ring set again afterwards starts at its new base. */
+static void
+test_reconnect_resumes_at_used_idx(void **state)
+{
+    struct fx *f = *state;
+    struct runner *r = r_start(f->path, true);
+    struct vhost_frontend *fe = fe_create(f, false);
+    const uint16_t progress[4] = { 37, 5, 0, 65535 };
+    uint16_t base;
+
+    assert_int_equal(vhost_frontend_wait_ready(fe, 3000), 0);
+    fe_configure(f, fe, 0);
+    WAIT_FOR(fe, r_ready(r) == 0xf);
+    for (unsigned i = 0; i < 4; i++) {
+        ring_progress(f, i, progress[i]);
+    }
+    r_destroy(r);
+    WAIT_FOR(fe, !vhost_frontend_is_ready(fe));
+    r = r_start(f->path, true);
+    WAIT_FOR(fe, vhost_frontend_is_ready(fe) && r_ready(r) == 0xf);
+    r_pause(r);
+    /* Our backend would resume at the used index by itself; it had no
+     * reason to: every SET_VRING_BASE already agreed. */
+    assert_int_equal(vhost_backend_get_stats(r->b)->ring_resumed_at_used, 0);
+    r_resume(r);
+    for (unsigned i = 0; i < 4; i++) {
+        assert_int_equal(vhost_frontend_get_vring_base(fe, i, &base), 0);
+        assert_int_equal(base, progress[i]);
+    }
+    WAIT_FOR(fe, r_ready(r) == 0);
+
+    /* Re-set (as after a device reset): its own base, whatever used says. */
+    ring_progress(f, 0, 0);
+    fe_configure(f, fe, 0);
+    WAIT_FOR(fe, r_ready(r) == 0xf);
+    assert_int_equal(vhost_frontend_get_vring_base(fe, 0, &base), 0);
+    assert_int_equal(base, 0);
     vhost_frontend_destroy(fe);
     r_destroy(r);
 }
@@ -497,6 +565,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_client_setup_and_replay),
+        T(test_reconnect_resumes_at_used_idx),
         T(test_state_recorded_before_connect),
         T(test_server_mode_reconnect),
         T(test_second_peer_refused),

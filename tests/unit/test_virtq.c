@@ -521,6 +521,58 @@ test_head_out_of_range(void **state)
     virtq_destroy(q);
 }
 
+/* Regression: rsw-switchd restarted under a DPDK virtio-user frontend in
+ * server mode.  The frontend replays a ring in use with SET_VRING_BASE 0;
+ * taken literally, avail->idx is far ahead and the queue is marked broken
+ * for good.  With resume_at_used the new device continues at used->idx:
+ * the chain the old device popped but never completed comes again, then
+ * the one it never saw, and the driver accepts both used elements. */
+static void
+test_resume_at_used(void **state)
+{
+    struct fixture *f = *state;
+    struct virtq_driver_buf b = { .gpa = BUF_A, .len = 4 };
+    struct virtq_chain c;
+    struct virtq_config cfg;
+    struct virtq *q;
+    uint32_t id, len;
+
+    for (unsigned i = 0; i < 20; i++) {     /* used->idx ends at 20 */
+        fix_add(f, &b, 1);
+        pop_expect(f, &c, VIRTQ_CHAIN_OK);
+        virtq_push_used(f->q, c.head, 0);
+        virtq_flush_used(f->q);
+        assert_int_equal(virtq_driver_get_used(&f->drv, &id, &len), 1);
+    }
+    int lost = fix_add(f, &b, 1);           /* popped, never completed */
+    pop_expect(f, &c, VIRTQ_CHAIN_OK);
+    int unseen = fix_add(f, &b, 1);         /* never popped */
+    virtq_destroy(f->q);                    /* the old device dies */
+    f->q = NULL;
+
+    virtq_driver_device_config(&f->drv, FIX_UVA_DELTA, &cfg);  /* base 0 */
+    assert_int_equal(virtq_create(&cfg, f->mem, &q), 0);
+    assert_int_equal(virtq_pop(q, &c), -EIO);   /* literal base: broken */
+    virtq_destroy(q);
+
+    cfg.resume_at_used = true;
+    assert_int_equal(virtq_create(&cfg, f->mem, &f->q), 0);
+    assert_int_equal(virtq_last_avail_idx(f->q), 20);
+    assert_int_equal(virtq_avail_count(f->q), 2);
+    pop_expect(f, &c, VIRTQ_CHAIN_OK);
+    assert_int_equal(c.head, lost);
+    virtq_push_used(f->q, c.head, 0);
+    pop_expect(f, &c, VIRTQ_CHAIN_OK);
+    assert_int_equal(c.head, unseen);
+    virtq_push_used(f->q, c.head, 0);
+    virtq_flush_used(f->q);
+    assert_int_equal(virtq_driver_get_used(&f->drv, &id, &len), 1);
+    assert_int_equal(id, lost);
+    assert_int_equal(virtq_driver_get_used(&f->drv, &id, &len), 1);
+    assert_int_equal(id, unseen);
+    assert_false(virtq_is_broken(f->q));
+}
+
 static void
 test_unpop(void **state)
 {
@@ -773,6 +825,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_avail_jump_breaks_one_queue,
                                         setup8, fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_head_out_of_range, setup8,
+                                        fix_state_teardown),
+        cmocka_unit_test_setup_teardown(test_resume_at_used, setup8,
                                         fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_unpop, setup8, fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_notify_no_interrupt_flag, setup8,
