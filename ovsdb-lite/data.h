@@ -150,4 +150,19 @@ void ovsdb_datum_subtract(struct ovsdb_datum *dst,
 void ovsdb_datum_remove_at(struct ovsdb_datum *, size_t idx,
                            const struct ovsdb_type *);
 
+/* Compact changes of a set or map column, for log records (as OVSDB's own
+ * file format does, so a commit record does not grow with the column):
+ * 'diff' gets the elements of exactly one of 'old' and 'new' (sets), or
+ * for maps the pairs removed (with their old value), added, or whose
+ * value changed (with the new value).  Applying it to 'old' gives 'new':
+ * a key absent from the datum is added, one present with the same value
+ * (or any set element present) is removed, one present with another
+ * value takes the diff's value.  Sizes are not checked. */
+void ovsdb_datum_diff(struct ovsdb_datum *diff, const struct ovsdb_datum *old,
+                      const struct ovsdb_datum *new,
+                      const struct ovsdb_type *);
+void ovsdb_datum_apply_diff(struct ovsdb_datum *,
+                            const struct ovsdb_datum *diff,
+                            const struct ovsdb_type *);
+
 #endif

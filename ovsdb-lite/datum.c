@@ -519,3 +519,64 @@ ovsdb_datum_subtract(struct ovsdb_datum *dst,
         ovsdb_datum_remove_at(dst, i, dst_type);
     }
 }
+
+/* ---- Differences, for log records ---- */
+
+/* Appends a copy of element 'i' of 'src' to 'd', which has room; with
+ * 'value' (maps) as the element's value instead of src's own. */
+static void
+datum_push(struct ovsdb_datum *d, const struct ovsdb_datum *src, size_t i,
+           const union ovsdb_atom *value, const struct ovsdb_type *t)
+{
+    ovsdb_atom_clone(&d->keys[d->n], &src->keys[i], t->key.type);
+    if (d->values) {
+        ovsdb_atom_clone(&d->values[d->n], value ? value : &src->values[i],
+                         t->value.type);
+    }
+    d->n++;
+}
+
+/* One merge walk over two sorted datums: 'a' is the base, 'b' either the
+ * new value (diff) or a diff (apply).  For keys in both, sets drop the
+ * element; maps drop it when the values match, else take b's value. */
+static void
+datum_merge_toggle(struct ovsdb_datum *out, const struct ovsdb_datum *a,
+                   const struct ovsdb_datum *b, const struct ovsdb_type *t)
+{
+    size_t i = 0, k = 0;
+    datum_alloc(out, a->n + b->n ? a->n + b->n : 1, t);
+    while (i < a->n || k < b->n) {
+        int c = i == a->n ? 1 : k == b->n ? -1
+                : ovsdb_atom_compare(&a->keys[i], &b->keys[k], t->key.type);
+        if (c < 0) {
+            datum_push(out, a, i++, NULL, t);
+        } else if (c > 0) {
+            datum_push(out, b, k++, NULL, t);
+        } else {
+            if (out->values && ovsdb_atom_compare(&a->values[i],
+                                                  &b->values[k],
+                                                  t->value.type)) {
+                datum_push(out, a, i, &b->values[k], t);
+            }
+            i++;
+            k++;
+        }
+    }
+}
+
+void
+ovsdb_datum_diff(struct ovsdb_datum *diff, const struct ovsdb_datum *old,
+                 const struct ovsdb_datum *new, const struct ovsdb_type *t)
+{
+    datum_merge_toggle(diff, old, new, t);
+}
+
+void
+ovsdb_datum_apply_diff(struct ovsdb_datum *d, const struct ovsdb_datum *diff,
+                       const struct ovsdb_type *t)
+{
+    struct ovsdb_datum out;
+    datum_merge_toggle(&out, d, diff, t);
+    ovsdb_datum_destroy(d, t);
+    *d = out;
+}

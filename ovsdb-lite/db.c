@@ -132,11 +132,36 @@ column_is_durable(const struct ovsdb_column_schema *c)
     return c->index > OVSDB_COL_VERSION && !c->ephemeral;
 }
 
+/* Sets and maps that may hold many elements are logged as a difference
+ * when that is shorter (ovsdb_datum_diff()), under the row's "_diff"
+ * member: adding one port to a bridge with 500 then logs one UUID, not
+ * 501. */
+static bool
+column_diff_json(json_object **diffs, const struct ovsdb_column_schema *c,
+                 const struct ovsdb_datum *old, const struct ovsdb_datum *new)
+{
+    struct ovsdb_datum diff;
+    bool shorter;
+    if (!ovsdb_type_is_map(&c->type) && c->type.n_max <= 1) {
+        return false;
+    }
+    ovsdb_datum_diff(&diff, old, new, &c->type);
+    shorter = diff.n < new->n;
+    if (shorter) {
+        if (!*diffs) {
+            *diffs = ovsdb_json_obj();
+        }
+        ovsdb_json_add(*diffs, c->name, ovsdb_datum_to_json(&diff, &c->type));
+    }
+    ovsdb_datum_destroy(&diff, &c->type);
+    return shorter;
+}
+
 json_object *
 ovsdb_row_diff_json(const struct ovsdb_row *old, const struct ovsdb_row *new)
 {
     const struct ovsdb_table_schema *ts = new->table->schema;
-    json_object *obj = NULL;
+    json_object *obj = NULL, *diffs = NULL;
     for (unsigned i = 0; i < ts->n_columns; i++) {
         const struct ovsdb_column_schema *c = &ts->columns[i];
         if (!column_is_durable(c)
@@ -148,8 +173,14 @@ ovsdb_row_diff_json(const struct ovsdb_row *old, const struct ovsdb_row *new)
         if (!obj) {
             obj = ovsdb_json_obj();
         }
-        ovsdb_json_add(obj, c->name,
-                       ovsdb_datum_to_json(&new->fields[i], &c->type));
+        if (!old || !column_diff_json(&diffs, c, &old->fields[i],
+                                      &new->fields[i])) {
+            ovsdb_json_add(obj, c->name,
+                           ovsdb_datum_to_json(&new->fields[i], &c->type));
+        }
+    }
+    if (diffs) {
+        ovsdb_json_add(obj, OVSDB_RECORD_DIFF, diffs);
     }
     return !obj && !old ? ovsdb_json_obj() : obj;
 }
@@ -412,34 +443,76 @@ ovsdb_db_to_json(const struct ovsdb_db *db)
 /* ---- Replaying log records ---- */
 
 static int
-record_set_columns(struct ovsdb_row *row, json_object *rj,
-                   struct ovsdb_error *err)
+record_set_column(struct ovsdb_row *row, const char *name, json_object *vj,
+                  bool is_diff, bool ephemeral_ok, struct ovsdb_error *err)
 {
     const struct ovsdb_table_schema *ts = row->table->schema;
-    json_object_object_foreach(rj, name, vj) {
-        const struct ovsdb_column_schema *c =
-            ovsdb_schema_find_column(ts, name);
-        struct ovsdb_datum d;
-        struct ovsdb_error sub = { 0 };
-        if (!c || !column_is_durable(c)) {
-            return ovsdb_error_set(err, -EINVAL, OVSDB_E_SYNTAX,
-                                   "table %s has no durable column \"%s\"",
-                                   ts->name, name);
-        }
-        if (ovsdb_datum_from_json(&d, &c->type, vj, NULL, false, &sub)) {
-            return ovsdb_error_set(err, -EINVAL, OVSDB_E_SYNTAX,
-                                   "table %s column %s: %s", ts->name, name,
-                                   sub.details);
-        }
-        ovsdb_datum_swap(&d, &row->fields[c->index]);
+    const struct ovsdb_column_schema *c = ovsdb_schema_find_column(ts, name);
+    struct ovsdb_datum d;
+    struct ovsdb_error sub = { 0 };
+    if (!c || c->index <= OVSDB_COL_VERSION
+        || (!ephemeral_ok && !column_is_durable(c))) {
+        return ovsdb_error_set(err, -EINVAL, OVSDB_E_SYNTAX,
+                               "table %s has no %scolumn \"%s\"",
+                               ts->name, ephemeral_ok ? "" : "durable ",
+                               name);
+    }
+    /* A diff's size says nothing; the result is checked in full, so a
+     * damaged file cannot put an out-of-range value in memory. */
+    if (ovsdb_datum_from_json(&d, &c->type, vj, NULL, is_diff, &sub)) {
+        return ovsdb_error_set(err, -EINVAL, OVSDB_E_SYNTAX,
+                               "table %s column %s: %s", ts->name, name,
+                               sub.details);
+    }
+    if (is_diff) {
+        ovsdb_datum_apply_diff(&row->fields[c->index], &d, &c->type);
         ovsdb_datum_destroy(&d, &c->type);
+        if (ovsdb_datum_check_constraints(&row->fields[c->index], &c->type,
+                                          "value", &sub)) {
+            return ovsdb_error_set(err, -EINVAL, OVSDB_E_SYNTAX,
+                                   "table %s column %s after its diff: %s",
+                                   ts->name, name, sub.details);
+        }
+        return 0;
+    }
+    ovsdb_datum_destroy(&row->fields[c->index], &c->type);
+    row->fields[c->index] = d;
+    return 0;
+}
+
+static int
+record_set_columns(struct ovsdb_row *row, json_object *rj, bool ephemeral_ok,
+                   struct ovsdb_error *err)
+{
+    json_object_object_foreach(rj, name, vj) {
+        bool is_diff = !strcmp(name, OVSDB_RECORD_DIFF);
+        if (is_diff && !json_object_is_type(vj, json_type_object)) {
+            return ovsdb_error_set(err, -EINVAL, OVSDB_E_SYNTAX,
+                                   "\"%s\" must be an object",
+                                   OVSDB_RECORD_DIFF);
+        }
+        if (is_diff) {
+            json_object_object_foreach(vj, dname, dj) {
+                int error = record_set_column(row, dname, dj, true,
+                                              ephemeral_ok, err);
+                if (error) {
+                    return error;
+                }
+            }
+            continue;
+        }
+        int error = record_set_column(row, name, vj, false, ephemeral_ok,
+                                      err);
+        if (error) {
+            return error;
+        }
     }
     return 0;
 }
 
 static int
 record_apply_row(struct ovsdb_table *t, const char *key, json_object *rj,
-                 struct ovsdb_error *err)
+                 bool ephemeral_ok, struct ovsdb_error *err)
 {
     struct ovsdb_uuid uuid;
     struct ovsdb_row *old, *row;
@@ -459,7 +532,7 @@ record_apply_row(struct ovsdb_table *t, const char *key, json_object *rj,
     }
     row = !rj ? NULL : old ? ovsdb_row_clone(old) : ovsdb_row_create(t);
     if (row) {
-        int error = record_set_columns(row, rj, err);
+        int error = record_set_columns(row, rj, ephemeral_ok, err);
         if (error) {
             ovsdb_row_destroy(row);
             return error;
@@ -477,9 +550,9 @@ record_apply_row(struct ovsdb_table *t, const char *key, json_object *rj,
     return 0;
 }
 
-int
-ovsdb_db_apply_record(struct ovsdb_db *db, json_object *rec,
-                      struct ovsdb_error *err)
+static int
+apply_record(struct ovsdb_db *db, json_object *rec, bool ephemeral_ok,
+             struct ovsdb_error *err)
 {
     if (!json_object_is_type(rec, json_type_object)) {
         return ovsdb_error_set(err, -EINVAL, OVSDB_E_SYNTAX,
@@ -497,11 +570,29 @@ ovsdb_db_apply_record(struct ovsdb_db *db, json_object *rec,
                                    tname);
         }
         json_object_object_foreach(tj, key, rj) {
-            int error = record_apply_row(t, key, rj, err);
+            int error = record_apply_row(t, key, rj, ephemeral_ok, err);
             if (error) {
                 return error;
             }
         }
     }
     return 0;
+}
+
+int
+ovsdb_db_apply_record(struct ovsdb_db *db, json_object *rec,
+                      struct ovsdb_error *err)
+{
+    return apply_record(db, rec, false, err);
+}
+
+int
+ovsdb_db_load_rows(struct ovsdb_db *db, json_object *rows,
+                   struct ovsdb_error *err)
+{
+    int error = apply_record(db, rows, true, err);
+    if (!error) {
+        ovsdb_db_count_refs(db);
+    }
+    return error;
 }

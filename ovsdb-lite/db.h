@@ -61,12 +61,18 @@ void ovsdb_db_count_refs(struct ovsdb_db *);
 /* Snapshot as a log record: {"T": {"uuid": {durable non-default
  * columns}}, ...}. */
 json_object *ovsdb_db_to_json(const struct ovsdb_db *);
-/* Applies a snapshot or commit record (same format; a null row deletes)
+/* Applies a snapshot or commit record (same format; a null row deletes;
+ * OVSDB_RECORD_DIFF members are applied to the row's previous values)
  * without transaction checks: the log only holds committed transactions.
  * Values are still type-checked so a damaged file cannot corrupt memory.
  * Returns -EINVAL with 'err' naming the table/row at fault. */
 int ovsdb_db_apply_record(struct ovsdb_db *, json_object *,
                           struct ovsdb_error *) RSW_MUST_CHECK;
+/* Same format, for a client mirroring a server's rows (rsw-vsctl): every
+ * column but _uuid/_version may be given, ephemeral ones included; then
+ * recounts references. */
+int ovsdb_db_load_rows(struct ovsdb_db *, json_object *rows,
+                       struct ovsdb_error *) RSW_MUST_CHECK;
 
 /* Tables. */
 size_t ovsdb_table_count(const struct ovsdb_table *);
@@ -110,7 +116,12 @@ json_object *ovsdb_row_to_json(const struct ovsdb_row *, const bool *cols);
 /* Log form of a row change (RFC 7047-style row object of durable
  * columns): with 'old' NULL, the non-default columns of 'new' (possibly
  * {}); else the columns that differ, or NULL when no durable column
- * changed. */
+ * changed.  A changed set or map column whose difference is shorter than
+ * its value is written as that difference (ovsdb_datum_diff()) inside
+ * the member OVSDB_RECORD_DIFF: {"col": value, "_diff": {"ports": [...]}}
+ * (RFC 7047 §3.1 reserves names starting with "_", so no column has that
+ * name). */
+#define OVSDB_RECORD_DIFF "_diff"
 json_object *ovsdb_row_diff_json(const struct ovsdb_row *old,
                                  const struct ovsdb_row *new);
 #endif

@@ -19,12 +19,20 @@
 
 #define LOG_MAX_DEPTH 128
 #define HEADER_MAX 32
+/* Zeros written ahead of the end of the log, so that the fdatasync of an
+ * append finds its blocks allocated and the file size unchanged: it then
+ * writes the data alone, not block bitmaps, extent trees and the inode
+ * (a journal-less ext4 writes those synchronously, several ms).  Real
+ * zeros, not fallocate(): ext4 keeps fallocated blocks "unwritten" and
+ * converting them on the first write is metadata again. */
+#define LOG_PREALLOC_CHUNK (1u << 20)
 
 struct ovsdb_log {
     char *path;
     int fd;
     int lock_fd;
     uint64_t size;          /* end of the last whole record */
+    uint64_t alloc_end;     /* file size: [size, alloc_end) is zeros */
     size_t n_records;
     bool unsynced;          /* non-durable records not yet fsynced */
     bool broken;            /* an fsync failed: refuse further writes */
@@ -343,6 +351,7 @@ log_new(const char *path, int fd, int lock_fd, uint64_t size, size_t n)
     log->fd = fd;
     log->lock_fd = lock_fd;
     log->size = size;
+    log->alloc_end = size;
     log->n_records = n;
     return log;
 }
@@ -414,12 +423,21 @@ scan_records(struct log_scan *s, const char *path, ovsdb_log_record_cb *cb,
                                 s->n) : 0;
 }
 
-/* Cuts the torn tail found by the scan back to the last whole record. */
+static bool
+all_zero(const char *p, size_t n)
+{
+    return !n || (!p[0] && !memcmp(p, p + 1, n - 1));
+}
+
+/* Cuts the torn tail found by the scan back to the last whole record.
+ * Zeros alone after it are preallocated space (LOG_PREALLOC_CHUNK), not
+ * damage: no record starts with a zero byte, and a record torn inside
+ * that space leaves non-zero bytes, so it is still cut. */
 static int
 truncate_tail(int fd, const struct log_scan *s, const char *path,
               struct ovsdb_log_report *rep)
 {
-    if (s->off == s->size) {
+    if (all_zero(s->buf + s->off, s->size - s->off)) {
         return 0;
     }
     rep->bytes_truncated = s->size - s->off;
@@ -462,6 +480,11 @@ ovsdb_log_open(const char *path, ovsdb_log_record_cb *cb, void *aux,
 
     memset(rep, 0, sizeof *rep);
     *logp = NULL;
+    /* A missing file is reported before the lock is taken, so probing
+     * for a database leaves no stray FILE.lock behind. */
+    if (access(path, F_OK) && errno == ENOENT) {
+        return scan_fail(rep, -ENOENT, "%s: %s", path, strerror(ENOENT));
+    }
     error = take_lock(path, &lock_fd, rep->error, sizeof rep->error);
     if (error) {
         return error;
@@ -490,6 +513,9 @@ ovsdb_log_open(const char *path, ovsdb_log_record_cb *cb, void *aux,
     unlink(tmp);                /* an interrupted compaction's leftovers */
     free(tmp);
     *logp = log_new(path, fd, lock_fd, s.off, s.n);
+    if (!rep->bytes_truncated) {
+        (*logp)->alloc_end = s.size;    /* zeros only */
+    }
     return 0;
 
 err_close:
@@ -583,8 +609,34 @@ out:
     return error;
 }
 
+/* Extends the zeros ahead of the log so that 'len' more bytes fit.
+ * Best effort (a full disk only costs speed): on failure the file is cut
+ * back and the record extends it as a plain append would. */
+static void
+preallocate(struct ovsdb_log *log, size_t len)
+{
+    static const char zeros[65536];
+    uint64_t end = (log->size + len + LOG_PREALLOC_CHUNK)
+                   / LOG_PREALLOC_CHUNK * LOG_PREALLOC_CHUNK;
+    uint64_t off = log->alloc_end;
+    if (log->size + len <= log->alloc_end) {
+        return;
+    }
+    while (off < end) {
+        size_t n = end - off < sizeof zeros ? end - off : sizeof zeros;
+        if (write_all(log->fd, zeros, n, off)) {
+            if (ftruncate(log->fd, log->alloc_end) < 0) {
+                log->broken = true;
+            }
+            return;
+        }
+        off += n;
+    }
+    log->alloc_end = end;
+}
+
 int
-ovsdb_log_append(struct ovsdb_log *log, json_object *rec, bool durable)
+ovsdb_log_write(struct ovsdb_log *log, json_object *rec)
 {
     size_t len;
     char *buf;
@@ -594,31 +646,58 @@ ovsdb_log_append(struct ovsdb_log *log, json_object *rec, bool durable)
         return -EIO;
     }
     buf = frame_record(rec, &len);
+    preallocate(log, len);
     if (crash_is_armed(OVSDB_CRASH_MID_APPEND)
         && !write_all(log->fd, buf, len / 2, log->size)) {
         crash_point(OVSDB_CRASH_MID_APPEND);
     }
-    error = write_all(log->fd, buf, len, log->size);
+    error = log->broken ? -EIO : write_all(log->fd, buf, len, log->size);
     free(buf);
     if (error) {
         /* Leave no partial record behind: the next append must start at
-         * a record boundary. */
+         * a record boundary (the zeros ahead go too). */
         if (ftruncate(log->fd, log->size) < 0) {
             log->broken = true;
         }
+        log->alloc_end = log->size;
         return error;
     }
     log->size += len;
+    if (log->size > log->alloc_end) {
+        log->alloc_end = log->size;
+    }
     log->n_records++;
     log->unsynced = true;
-    /* One fdatasync covers this record and every earlier non-durable
-     * one: they are all in the same file. */
-    if (durable && fdatasync(log->fd) < 0) {
+    return 0;
+}
+
+int
+ovsdb_log_sync(struct ovsdb_log *log)
+{
+    if (log->broken) {
+        return -EIO;
+    }
+    /* One fdatasync covers every record written since the last one: they
+     * are all in the same file. */
+    if (log->unsynced && fdatasync(log->fd) < 0) {
         log->broken = true;
         return -EIO;
     }
-    log->unsynced = !durable;
+    log->unsynced = false;
     return 0;
+}
+
+bool
+ovsdb_log_needs_sync(const struct ovsdb_log *log)
+{
+    return log->unsynced && !log->broken;
+}
+
+int
+ovsdb_log_append(struct ovsdb_log *log, json_object *rec, bool durable)
+{
+    int error = ovsdb_log_write(log, rec);
+    return error || !durable ? error : ovsdb_log_sync(log);
 }
 
 int
@@ -644,6 +723,7 @@ ovsdb_log_replace(struct ovsdb_log *log, json_object *schema,
     close(log->fd);
     log->fd = fd;
     log->size = size;
+    log->alloc_end = size;
     log->n_records = 2;
     log->unsynced = false;
     log->broken = false;
@@ -667,6 +747,13 @@ ovsdb_log_close(struct ovsdb_log *log)
         rsw_log(RSW_LOG_ERR, "ovsdb-lite: %s: fdatasync on close: %s",
                 log->path, strerror(errno));
     }
+    /* A closed log keeps no preallocated zeros (harmless if this is
+     * lost: recovery skips them). */
+    if (log->alloc_end > log->size && !log->broken
+        && ftruncate(log->fd, log->size) < 0) {
+        rsw_log(RSW_LOG_WARN, "ovsdb-lite: %s: trimming preallocated "
+                "space: %s", log->path, strerror(errno));
+    }
     close(log->fd);
     close(log->lock_fd);
     free(log->path);
@@ -677,6 +764,12 @@ uint64_t
 ovsdb_log_size(const struct ovsdb_log *log)
 {
     return log->size;
+}
+
+uint64_t
+ovsdb_log_allocated(const struct ovsdb_log *log)
+{
+    return log->alloc_end;
 }
 
 size_t

@@ -16,6 +16,13 @@
  * are born whole (written to FILE.tmp, fsynced, renamed), so only the
  * tail can be torn by a crash.
  *
+ * While a log is open for writing, zero bytes are kept ahead of the last
+ * record (preallocated space, trimmed on close): appends then overwrite
+ * blocks that exist, so their fdatasync has no allocation metadata to
+ * write.  On open, zeros alone after the last record are not damage;
+ * anything else there (a torn record, inside the zeros or not) is a tail
+ * to cut.
+ *
  * Opening takes an exclusive OFD lock on FILE.lock, so a second opener in
  * any process gets -EBUSY. */
 
@@ -67,6 +74,13 @@ int ovsdb_log_create(const char *path, json_object *schema,
  * (-EIO), since what reached the disk is then unknown. */
 int ovsdb_log_append(struct ovsdb_log *, json_object *record, bool durable)
     RSW_MUST_CHECK;
+/* The two halves of a durable append, for group commit: write several
+ * records, then make them all durable with one fdatasync.  A record is
+ * durable only once ovsdb_log_sync() returned 0 after its write. */
+int ovsdb_log_write(struct ovsdb_log *, json_object *record) RSW_MUST_CHECK;
+int ovsdb_log_sync(struct ovsdb_log *) RSW_MUST_CHECK;
+/* Whether records were written since the last sync. */
+bool ovsdb_log_needs_sync(const struct ovsdb_log *);
 /* Compaction: replaces the file with [schema, snapshot] via FILE.tmp,
  * fsync, rename and a directory fsync. */
 int ovsdb_log_replace(struct ovsdb_log *, json_object *schema,
@@ -75,6 +89,8 @@ int ovsdb_log_replace(struct ovsdb_log *, json_object *schema,
 void ovsdb_log_close(struct ovsdb_log *);
 
 uint64_t ovsdb_log_size(const struct ovsdb_log *);
+/* The file's size: ovsdb_log_size() plus the zeros preallocated ahead. */
+uint64_t ovsdb_log_allocated(const struct ovsdb_log *);
 size_t ovsdb_log_n_records(const struct ovsdb_log *);
 
 /* CRC-32C of 'data' (software table). */

@@ -176,16 +176,19 @@ maybe_compact(struct ovsdb *h)
 }
 
 /* Appends the commit record, then publishes: the change becomes visible
- * only once it is in the log (RFC 7047 §4.1.3 durability). */
+ * only once it is in the log (RFC 7047 §4.1.3 durability).  With
+ * '*sync_owed' non-NULL a durable record is only written, and the caller
+ * owes an ovsdb_sync() before telling anyone of the commit. */
 static int
 commit_to_log(struct ovsdb *h, struct ovsdb_txn *txn, bool durable,
-              json_object *results)
+              bool *sync_owed, json_object *results)
 {
     json_object *rec = ovsdb_txn_record(txn);
     int error = 0;
+    durable = durable || ovsdb_txn_wants_durable(txn);
     if (rec) {
-        error = ovsdb_log_append(h->log, rec, durable
-                                 || ovsdb_txn_wants_durable(txn));
+        error = sync_owed ? ovsdb_log_write(h->log, rec)
+                          : ovsdb_log_append(h->log, rec, durable);
         json_object_put(rec);
     }
     if (error) {
@@ -195,6 +198,9 @@ commit_to_log(struct ovsdb *h, struct ovsdb_txn *txn, bool durable,
         ovsdb_json_push(results, ovsdb_error_to_json(&err));
         return error;
     }
+    if (sync_owed && durable && ovsdb_log_needs_sync(h->log)) {
+        *sync_owed = true;
+    }
     ovsdb_txn_commit(txn, h->change_cb, h->change_aux);
     if (rec) {
         maybe_compact(h);
@@ -202,15 +208,15 @@ commit_to_log(struct ovsdb *h, struct ovsdb_txn *txn, bool durable,
     return 0;
 }
 
-int
-ovsdb_transact_ex(struct ovsdb *h, json_object *params, bool durable,
-                  int64_t elapsed, json_object **resultp)
+static int
+transact(struct ovsdb *h, json_object *params, bool durable, int64_t elapsed,
+         bool *sync_owed, json_object **resultp)
 {
     struct ovsdb_txn *txn = ovsdb_txn_create(h->db);
     json_object *results = NULL;
     int error = ovsdb_txn_execute(txn, params, elapsed, &results);
     if (!error) {
-        error = commit_to_log(h, txn, durable, results);
+        error = commit_to_log(h, txn, durable, sync_owed, results);
     }
     ovsdb_txn_destroy(txn);
     *resultp = results;
@@ -218,10 +224,36 @@ ovsdb_transact_ex(struct ovsdb *h, json_object *params, bool durable,
 }
 
 int
+ovsdb_transact_ex(struct ovsdb *h, json_object *params, bool durable,
+                  int64_t elapsed, json_object **resultp)
+{
+    return transact(h, params, durable, elapsed, NULL, resultp);
+}
+
+int
 ovsdb_transact(struct ovsdb *h, json_object *params, bool durable,
                json_object **resultp)
 {
-    return ovsdb_transact_ex(h, params, durable, OVSDB_WAIT_NOW, resultp);
+    return transact(h, params, durable, OVSDB_WAIT_NOW, NULL, resultp);
+}
+
+int
+ovsdb_transact_deferred(struct ovsdb *h, json_object *params, bool durable,
+                        int64_t elapsed, bool *sync_owed,
+                        json_object **resultp)
+{
+    return transact(h, params, durable, elapsed, sync_owed, resultp);
+}
+
+int
+ovsdb_sync(struct ovsdb *h)
+{
+    int error = ovsdb_log_sync(h->log);
+    if (error) {
+        rsw_log(RSW_LOG_ERR, "ovsdb-lite: fdatasync of the log failed: %s; "
+                "the database refuses further writes", strerror(-error));
+    }
+    return error;
 }
 
 int

@@ -55,6 +55,25 @@ int ovsdb_transact_ex(struct ovsdb *, json_object *params, bool durable,
                       int64_t wait_elapsed_ms, json_object **result)
     RSW_MUST_CHECK;
 
+/* Group commit: the same, except that a durable transaction's record is
+ * written but not yet synced.  The commit is visible in memory at once
+ * (later transactions build on it), and '*sync_owed' is set to true when
+ * a sync is needed: the caller must then call ovsdb_sync() and see it
+ * succeed before it tells anyone about the commit (its reply, monitor
+ * updates), so an acknowledged commit is still on disk.  One
+ * ovsdb_sync() covers every commit before it.  '*sync_owed' is left
+ * alone otherwise. */
+int ovsdb_transact_deferred(struct ovsdb *, json_object *params,
+                            bool durable, int64_t wait_elapsed_ms,
+                            bool *sync_owed, json_object **result)
+    RSW_MUST_CHECK;
+/* Makes every commit so far durable (one fdatasync, none if nothing is
+ * pending).  On failure (-EIO) the log refuses further writes, and the
+ * commits made since the previous sync are in memory but maybe not on
+ * disk: they must be reported as failed, and the host should restart
+ * (reopening reloads what the disk holds). */
+int ovsdb_sync(struct ovsdb *) RSW_MUST_CHECK;
+
 /* Rewrites the file as schema + snapshot (log.h: ovsdb_log_replace). */
 int ovsdb_compact(struct ovsdb *) RSW_MUST_CHECK;
 /* Automatic compaction after a commit once the log holds at least

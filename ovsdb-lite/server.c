@@ -49,6 +49,22 @@ struct blocked_txn {
     int64_t start, deadline;    /* ms; deadline INT64_MAX: none */
 };
 
+/* Output held back while commits wait for the log's fdatasync (group
+ * commit), released in order once it is done. */
+enum held_kind {
+    HELD_OTHER,
+    HELD_UPDATE,                /* a monitor "update" */
+    HELD_TXN_REPLY,             /* a "transact" reply */
+};
+
+struct held_msg {
+    struct held_msg *next;
+    struct server_client *client;   /* freed only after release */
+    json_object *msg;
+    json_object *id;            /* HELD_TXN_REPLY: the request's id */
+    enum held_kind kind;
+};
+
 struct ovsdb_server {
     struct ovsdb *db;
     struct ovsdb_server_options opts;
@@ -62,7 +78,11 @@ struct ovsdb_server {
     struct server_monitor_set monitors;
     ovsdb_txn_change_cb *host_cb;
     void *host_aux;
+    ovsdb_server_host_method_fn *host_method;
+    void *host_method_aux;
     bool changed;                      /* rows changed since after_commit */
+    bool sync_owed;                    /* commits wait for ovsdb_sync() */
+    struct held_msg *held, **held_tail; /* output waiting for the sync */
     bool in_run_blocked;
     struct ovsdb_server_stats stats;
 };
@@ -98,6 +118,7 @@ ovsdb_server_create(struct ovsdb *db, const struct ovsdb_server_options *o,
     s->opts.read_budget = s->opts.read_budget ? s->opts.read_budget
                           : 256 * 1024;
     s->timerfd = -1;
+    s->held_tail = &s->held;
     s->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (s->epfd < 0) {
         error = -errno;
@@ -144,6 +165,7 @@ blocked_free(struct blocked_txn *b)
 
 static void client_drop(struct server_client *, int error);
 static void reap_clients(struct ovsdb_server *);
+static void server_sync(struct ovsdb_server *);
 
 void
 ovsdb_server_destroy(struct ovsdb_server *s)
@@ -151,6 +173,7 @@ ovsdb_server_destroy(struct ovsdb_server *s)
     if (!s) {
         return;
     }
+    server_sync(s);
     ovsdb_set_change_cb(s->db, NULL, NULL);
     while (s->clients) {
         client_drop(s->clients, -EPIPE);
@@ -195,6 +218,14 @@ ovsdb_server_set_change_cb(struct ovsdb_server *s, ovsdb_txn_change_cb *cb,
 {
     s->host_cb = cb;
     s->host_aux = aux;
+}
+
+void
+ovsdb_server_set_host_methods(struct ovsdb_server *s,
+                              ovsdb_server_host_method_fn *fn, void *aux)
+{
+    s->host_method = fn;
+    s->host_method_aux = aux;
 }
 
 static void
@@ -414,17 +445,91 @@ reap_clients(struct ovsdb_server *s)
     }
 }
 
+/* Sends 'msg' now, or holds it while a sync is owed: nobody hears of a
+ * commit, directly or through anything that saw it, before it is
+ * durable. */
 static void
-client_send(struct server_client *c, json_object *msg)
+queue_send(struct server_client *c, json_object *msg, enum held_kind kind,
+           json_object *id)
 {
+    struct ovsdb_server *s = c->server;
     if (c->dead) {
         json_object_put(msg);
+        return;
+    }
+    if (s->sync_owed) {
+        struct held_msg *h = ovsdb_xzalloc(sizeof *h);
+        h->client = c;
+        h->msg = msg;
+        h->id = json_object_get(id);
+        h->kind = kind;
+        *s->held_tail = h;
+        s->held_tail = &h->next;
         return;
     }
     int error = jsonrpc_send(c->rpc, msg);
     if (error) {
         client_drop(c, error);
     }
+}
+
+static void
+client_send(struct server_client *c, json_object *msg)
+{
+    queue_send(c, msg, HELD_OTHER, NULL);
+}
+
+static void
+send_update(struct server_client *c, json_object *msg)
+{
+    queue_send(c, msg, HELD_UPDATE, NULL);
+}
+
+/* A held transaction whose fdatasync failed is not acknowledged: its
+ * client gets an I/O error instead of its result. */
+static json_object *
+sync_failed_reply(json_object *id)
+{
+    struct ovsdb_error err = { 0 };
+    json_object *result = ovsdb_json_arr();
+    ovsdb_error_set(&err, -EIO, OVSDB_E_IO, "fdatasync of the log failed: "
+                    "the commit may not be on disk; the database refuses "
+                    "further writes");
+    ovsdb_json_push(result, ovsdb_error_to_json(&err));
+    return jsonrpc_create_reply(result, json_object_get(id));
+}
+
+/* Group commit: one fdatasync for every commit since the last one, then
+ * the replies and updates that waited for it, in order.  Called at the
+ * end of each round, before dead clients are freed. */
+static void
+server_sync(struct ovsdb_server *s)
+{
+    struct held_msg *h, *next;
+    int error = 0;
+    if (s->sync_owed) {
+        s->sync_owed = false;
+        s->stats.n_log_syncs++;
+        error = ovsdb_sync(s->db);
+    }
+    for (h = s->held; h; h = next) {
+        next = h->next;
+        if (error && h->kind != HELD_OTHER) {
+            json_object_put(h->msg);
+            h->msg = NULL;
+            if (h->kind == HELD_TXN_REPLY) {
+                s->stats.n_txn_sync_failed++;
+                h->msg = sync_failed_reply(h->id);
+            }
+        }
+        if (h->msg) {
+            client_send(h->client, h->msg);
+        }
+        json_object_put(h->id);
+        free(h);
+    }
+    s->held = NULL;
+    s->held_tail = &s->held;
 }
 
 /* A protocol error ends the connection: tell the peer why first (best
@@ -489,7 +594,7 @@ after_commit(struct ovsdb_server *s)
 {
     bool changed = s->changed;
     s->changed = false;
-    server_monitors_flush(&s->monitors, client_send,
+    server_monitors_flush(&s->monitors, send_update,
                           &s->stats.n_updates_sent);
     if (changed && s->blocked) {
         run_blocked(s, jsonrpc_time_msec(), true);
@@ -548,10 +653,13 @@ try_transact(struct ovsdb_server *s, struct server_client *c,
              int64_t elapsed)
 {
     json_object *result = NULL;
-    int error = ovsdb_transact_ex(s->db, params, durable, elapsed, &result);
+    bool owed = false;
+    int error = ovsdb_transact_deferred(s->db, params, durable, elapsed,
+                                        &owed, &result);
     if (error == -EAGAIN) {
         return false;
     }
+    s->sync_owed |= owed;
     if (!error) {
         s->stats.n_txn_committed++;
         after_commit(s);
@@ -559,7 +667,8 @@ try_transact(struct ovsdb_server *s, struct server_client *c,
         s->stats.n_txn_failed++;
     }
     /* RFC 7047 §4.1.3: operation errors are in the result array. */
-    reply(c, id, result);
+    queue_send(c, jsonrpc_create_reply(result, json_object_get(id)),
+               HELD_TXN_REPLY, id);
     return true;
 }
 
@@ -724,6 +833,30 @@ handle_simple(struct ovsdb_server *s, struct server_client *c,
     }
 }
 
+/* A method RFC 7047 does not define: the host's, or unknown. */
+static void
+handle_other(struct ovsdb_server *s, struct server_client *c,
+             const struct jsonrpc_msg *m)
+{
+    json_object *result = NULL, *error = NULL;
+    if (s->host_method
+        && s->host_method(s->host_method_aux, m->method, m->params,
+                          m->id ? &result : NULL, m->id ? &error : NULL)) {
+        if (error) {
+            json_object_put(result);
+            reply_error(c, m->id, error);
+        } else if (m->id) {
+            reply(c, m->id, result);
+        }
+        return;
+    }
+    s->stats.n_unknown_method++;
+    if (m->id) {
+        reply_error(c, m->id, jsonrpc_error_obj("unknown method", "%.100s",
+                                                m->method));
+    }
+}
+
 /* RFC 7047 §4.1: method table. */
 static void
 handle_request(struct ovsdb_server *s, struct server_client *c,
@@ -751,11 +884,7 @@ handle_request(struct ovsdb_server *s, struct server_client *c,
                         "by ovsdb-lite"));
         }
     } else {
-        s->stats.n_unknown_method++;
-        if (m->id) {
-            reply_error(c, m->id, jsonrpc_error_obj("unknown method",
-                        "%.100s", name));
-        }
+        handle_other(s, c, m);
     }
 }
 
@@ -915,6 +1044,7 @@ ovsdb_server_process(struct ovsdb_server *s, int timeout_ms)
         dispatch(s, &events[i]);
     }
     run_timers(s);
+    server_sync(s);
     update_out_interest(s);
     reap_clients(s);
     return error;
@@ -930,6 +1060,7 @@ ovsdb_server_transact(struct ovsdb_server *s, json_object *params,
         after_commit(s);
     }
     run_timers(s);
+    server_sync(s);
     update_out_interest(s);
     reap_clients(s);
     return error;

@@ -23,6 +23,16 @@
  * than RFC 7047, where durability is opt-in: a configuration change that
  * was acknowledged survives a crash.
  *
+ * Group commit: the transactions of one ovsdb_server_process() round
+ * (every request ready on every connection) are executed in order, each
+ * seeing the ones before, and their records written; one fdatasync then
+ * covers them all, and only after it do their replies and monitor
+ * updates go out -- with everything else sent in that round, in order,
+ * since any of it may reflect those commits.  A failed fdatasync turns
+ * the held transact replies into "I/O error" results, drops the held
+ * updates, and the database refuses writes from then on (ovsdb_sync()).
+ * The host's change callback runs at commit, before the sync.
+ *
  * Monitors (§4.1.5): the reply carries the initial contents, then each
  * commit produces at most one "update" notification per monitor, with
  * "old"/"new" restricted to the monitor's columns and "select" flags.
@@ -74,6 +84,9 @@ struct ovsdb_server_stats {
     uint64_t n_txn_failed;          /* transact requests that failed */
     uint64_t n_txn_blocked;         /* requests that had to wait */
     uint64_t n_txn_canceled;        /* blocked ones canceled or orphaned */
+    uint64_t n_log_syncs;           /* group commits: one fdatasync each */
+    uint64_t n_txn_sync_failed;     /* committed, but their fdatasync
+                                     * failed: answered with an error */
     uint64_t n_monitors;            /* monitors created */
     uint64_t n_monitor_refused;     /* bad monitor requests */
     uint64_t n_updates_sent;        /* update notifications queued */
@@ -115,6 +128,21 @@ int ovsdb_server_transact(struct ovsdb_server *, json_object *params,
  * server's bookkeeping (the database handle has room for one). */
 void ovsdb_server_set_change_cb(struct ovsdb_server *,
                                 ovsdb_txn_change_cb *, void *aux);
+
+/* The host's own JSON-RPC methods, served on the same connections next
+ * to RFC 7047's (rsw-switchd's runtime commands share its control
+ * socket with the database).  Called for every request whose method the
+ * server does not implement; returns false if 'method' is unknown to the
+ * host too (the client then gets "unknown method").  Otherwise exactly
+ * one of '*result' and '*error' is set (ownership passes) and becomes
+ * the reply.  Notifications (no id) are passed with both pointers NULL
+ * and nothing is sent back. */
+typedef bool ovsdb_server_host_method_fn(void *aux, const char *method,
+                                         json_object *params,
+                                         json_object **result,
+                                         json_object **error);
+void ovsdb_server_set_host_methods(struct ovsdb_server *,
+                                   ovsdb_server_host_method_fn *, void *aux);
 
 void ovsdb_server_get_stats(const struct ovsdb_server *,
                             struct ovsdb_server_stats *);

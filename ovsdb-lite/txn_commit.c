@@ -24,45 +24,78 @@ fmt_uuid(const struct ovsdb_uuid *u, char buf[OVSDB_UUID_LEN + 1])
     ovsdb_uuid_format(u, buf);
 }
 
-/* Adds 'delta' to the reference count of every row that 'row' strongly
- * references through 'base'.  New references must point at rows that
- * exist when the transaction commits (RFC 7047 §3.2 refType "strong"). */
+static bool
+base_is_strong_ref(const struct ovsdb_base_type *base)
+{
+    return ovsdb_base_type_is_ref(base) && base->ref_type == OVSDB_REF_STRONG;
+}
+
+/* Adds 'delta' to the reference count of the row of 'base''s table that
+ * 'row' references as 'u' in column 'c'.  New references must point at
+ * rows that exist when the transaction commits (RFC 7047 §3.2 refType
+ * "strong"). */
+static int
+ref_adjust_one(struct ovsdb_txn *txn, const struct ovsdb_row *row,
+               const struct ovsdb_column_schema *c,
+               const struct ovsdb_base_type *base,
+               const struct ovsdb_uuid *u, long delta,
+               struct ovsdb_error *err)
+{
+    struct ovsdb_table *dst = &txn->db->tables[base->ref_table->index];
+    struct txn_row *tr = txn_row_find(txn, dst, u);
+    if (delta > 0 && !txn_visible_row(txn, dst, u)) {
+        char a[OVSDB_UUID_LEN + 1], b[OVSDB_UUID_LEN + 1];
+        fmt_uuid(ovsdb_row_uuid(row), a);
+        fmt_uuid(u, b);
+        return ovsdb_error_set(err, -EINVAL, OVSDB_E_REFINT, "table %s "
+                               "column %s row %s references nonexistent "
+                               "row %s in table %s",
+                               row->table->schema->name, c->name, a, b,
+                               dst->schema->name);
+    }
+    if (!tr) {
+        struct ovsdb_row *cr = (struct ovsdb_row *) ovsdb_table_find(dst, u);
+        if (!cr) {
+            return 0;           /* an old dangling reference going away */
+        }
+        tr = txn_row_track(txn, dst, cr);
+    }
+    tr->ref_delta += delta;
+    return 0;
+}
+
+/* Every strong reference of column 'c' of 'row', through 'base' (its
+ * keys or its values). */
 static int
 refs_adjust_base(struct ovsdb_txn *txn, const struct ovsdb_row *row,
                  const struct ovsdb_column_schema *c,
                  const struct ovsdb_base_type *base, bool keys, long delta,
                  struct ovsdb_error *err)
 {
-    if (!ovsdb_base_type_is_ref(base) || base->ref_type != OVSDB_REF_STRONG) {
+    const struct ovsdb_datum *d = &row->fields[c->index];
+    if (!base_is_strong_ref(base)) {
         return 0;
     }
-    struct ovsdb_table *dst = &txn->db->tables[base->ref_table->index];
-    const struct ovsdb_datum *d = &row->fields[c->index];
     for (size_t i = 0; i < d->n; i++) {
-        const struct ovsdb_uuid *u = keys ? &d->keys[i].uuid
-                                          : &d->values[i].uuid;
-        struct txn_row *tr = txn_row_find(txn, dst, u);
-        if (delta > 0 && !txn_visible_row(txn, dst, u)) {
-            char a[OVSDB_UUID_LEN + 1], b[OVSDB_UUID_LEN + 1];
-            fmt_uuid(ovsdb_row_uuid(row), a);
-            fmt_uuid(u, b);
-            return ovsdb_error_set(err, -EINVAL, OVSDB_E_REFINT, "table %s "
-                                   "column %s row %s references nonexistent "
-                                   "row %s in table %s",
-                                   row->table->schema->name, c->name, a, b,
-                                   dst->schema->name);
+        int error = ref_adjust_one(txn, row, c, base,
+                                   keys ? &d->keys[i].uuid
+                                        : &d->values[i].uuid, delta, err);
+        if (error) {
+            return error;
         }
-        if (!tr) {
-            struct ovsdb_row *cr = (struct ovsdb_row *) ovsdb_table_find(dst,
-                                                                         u);
-            if (!cr) {
-                continue;       /* an old dangling reference going away */
-            }
-            tr = txn_row_track(txn, dst, cr);
-        }
-        tr->ref_delta += delta;
     }
     return 0;
+}
+
+static int
+refs_adjust_column(struct ovsdb_txn *txn, const struct ovsdb_row *row,
+                   const struct ovsdb_column_schema *c, long delta,
+                   struct ovsdb_error *err)
+{
+    int error = refs_adjust_base(txn, row, c, &c->type.key, true, delta,
+                                 err);
+    return error ? error : refs_adjust_base(txn, row, c, &c->type.value,
+                                            false, delta, err);
 }
 
 static int
@@ -71,11 +104,67 @@ refs_adjust(struct ovsdb_txn *txn, const struct ovsdb_row *row, long delta,
 {
     const struct ovsdb_table_schema *ts = row->table->schema;
     for (unsigned i = 0; i < ts->n_columns; i++) {
+        int error = refs_adjust_column(txn, row, &ts->columns[i], delta,
+                                       err);
+        if (error) {
+            return error;
+        }
+    }
+    return 0;
+}
+
+/* A set of references that changed: only the UUIDs added or removed
+ * change a count (both datums are sorted), so adding one port to a
+ * bridge with many touches one Port row, not all of them. */
+static int
+refs_adjust_set_diff(struct ovsdb_txn *txn, const struct ovsdb_row *old,
+                     const struct ovsdb_row *new,
+                     const struct ovsdb_column_schema *c,
+                     struct ovsdb_error *err)
+{
+    const struct ovsdb_datum *a = &old->fields[c->index];
+    const struct ovsdb_datum *b = &new->fields[c->index];
+    size_t i = 0, k = 0;
+    int error = 0;
+    while (!error && (i < a->n || k < b->n)) {
+        int cmp = i == a->n ? 1 : k == b->n ? -1
+                  : ovsdb_uuid_compare(&a->keys[i].uuid, &b->keys[k].uuid);
+        if (cmp < 0) {
+            error = ref_adjust_one(txn, old, c, &c->type.key,
+                                   &a->keys[i++].uuid, -1, err);
+        } else if (cmp > 0) {
+            error = ref_adjust_one(txn, new, c, &c->type.key,
+                                   &b->keys[k++].uuid, +1, err);
+        } else {
+            i++;
+            k++;
+        }
+    }
+    return error;
+}
+
+/* A row both before and after the transaction: only changed columns
+ * matter (a reference kept is a count kept). */
+static int
+refs_adjust_changed(struct ovsdb_txn *txn, const struct ovsdb_row *old,
+                    const struct ovsdb_row *new, struct ovsdb_error *err)
+{
+    const struct ovsdb_table_schema *ts = new->table->schema;
+    for (unsigned i = 0; i < ts->n_columns; i++) {
         const struct ovsdb_column_schema *c = &ts->columns[i];
-        int error = refs_adjust_base(txn, row, c, &c->type.key, true, delta,
-                                     err);
-        error = error ? error : refs_adjust_base(txn, row, c, &c->type.value,
-                                                 false, delta, err);
+        int error = 0;
+        if ((!base_is_strong_ref(&c->type.key)
+             && !base_is_strong_ref(&c->type.value))
+            || ovsdb_datum_equals(&old->fields[i], &new->fields[i],
+                                  &c->type)) {
+            continue;
+        }
+        if (!ovsdb_type_is_map(&c->type)) {
+            error = refs_adjust_set_diff(txn, old, new, c, err);
+        } else {
+            error = refs_adjust_column(txn, old, c, -1, err);
+            error = error ? error : refs_adjust_column(txn, new, c, +1, err);
+        }
         if (error) {
             return error;
         }
@@ -98,10 +187,11 @@ compute_ref_deltas(struct ovsdb_txn *txn, struct ovsdb_error *err)
         if (!txn_row_changed(r)) {
             continue;
         }
-        if (r->old) {
+        if (r->old && r->new) {
+            error = refs_adjust_changed(txn, r->old, r->new, err);
+        } else if (r->old) {
             error = refs_adjust(txn, r->old, -1, err);
-        }
-        if (!error && r->new) {
+        } else if (r->new) {
             error = refs_adjust(txn, r->new, +1, err);
         }
         if (error) {

@@ -248,6 +248,53 @@ test_set_algebra(void **state)
     ovsdb_datum_destroy(NULL, &t);
 }
 
+/* diff(old, new) applied to old gives new; the diff is 'expect'. */
+static void
+expect_diff(const struct ovsdb_type *t, const char *old_text,
+            const char *new_text, const char *expect)
+{
+    struct ovsdb_datum old, new, diff;
+    assert_int_equal(parse(&old, t, old_text, NULL), 0);
+    assert_int_equal(parse(&new, t, new_text, NULL), 0);
+    ovsdb_datum_diff(&diff, &old, &new, t);
+    json_object *j = ovsdb_datum_to_json(&diff, t);
+    assert_string_equal(json_object_to_json_string_ext(
+                            j, JSON_C_TO_STRING_PLAIN), expect);
+    json_object_put(j);
+    ovsdb_datum_apply_diff(&old, &diff, t);
+    assert_true(ovsdb_datum_equals(&old, &new, t));
+    ovsdb_datum_destroy(&old, t);
+    ovsdb_datum_destroy(&new, t);
+    ovsdb_datum_destroy(&diff, t);
+}
+
+static void
+test_datum_diff(void **state)
+{
+    (void) state;
+    struct ovsdb_type set = mk_type(OVSDB_TYPE_INTEGER, OVSDB_TYPE_VOID, 0,
+                                    OVSDB_N_MAX_UNLIMITED);
+    struct ovsdb_type map = mk_type(OVSDB_TYPE_STRING, OVSDB_TYPE_STRING, 0,
+                                    OVSDB_N_MAX_UNLIMITED);
+    expect_diff(&set, "[\"set\",[1,2,3]]", "[\"set\",[1,2,3,4]]", "4");
+    expect_diff(&set, "[\"set\",[1,2,3]]", "[\"set\",[1,3]]", "2");
+    expect_diff(&set, "[\"set\",[1,2,3]]", "[\"set\",[0,2,9]]",
+                "[\"set\",[0,1,3,9]]");
+    expect_diff(&set, "[\"set\",[]]", "[\"set\",[5,6]]",
+                "[\"set\",[5,6]]");
+    expect_diff(&set, "[\"set\",[5,6]]", "[\"set\",[]]",
+                "[\"set\",[5,6]]");
+    expect_diff(&set, "[\"set\",[7]]", "[\"set\",[7]]", "[\"set\",[]]");
+    /* Maps: removed (old value), added, changed (new value), kept. */
+    expect_diff(&map, "[\"map\",[[\"a\",\"1\"],[\"b\",\"2\"],"
+                "[\"c\",\"3\"]]]", "[\"map\",[[\"b\",\"20\"],"
+                "[\"c\",\"3\"],[\"d\",\"4\"]]]",
+                "[\"map\",[[\"a\",\"1\"],[\"b\",\"20\"],"
+                "[\"d\",\"4\"]]]");
+    expect_diff(&map, "[\"map\",[]]", "[\"map\",[[\"k\",\"v\"]]]",
+                "[\"map\",[[\"k\",\"v\"]]]");
+}
+
 static void
 test_rows_and_tables(void **state)
 {
@@ -295,6 +342,7 @@ main(void)
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_named_uuid_symtab),
         cmocka_unit_test(test_set_algebra),
+        cmocka_unit_test(test_datum_diff),
         cmocka_unit_test(test_rows_and_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -308,10 +308,14 @@ test_bad_files(void **state)
     expect_open_error(fx, -EMEDIUMTYPE, "schema Other 2.0.0, expected "
                       "Ringswitch 1.0.0");
 
-    /* Missing file without create. */
+    /* Missing file without create: no stray FILE.lock either. */
     unlink(fx->path);
+    char lock[sizeof fx->path + 8];
+    snprintf(lock, sizeof lock, "%s.lock", fx->path);
+    unlink(lock);
     assert_int_equal(ovsdb_open(fx->path, fx->schema, false, &h, NULL),
                      -ENOENT);
+    assert_int_equal(access(lock, F_OK), -1);
 }
 
 static void
@@ -409,6 +413,172 @@ test_compaction_crash_points(void **state)
     json_object_put(expect);
 }
 
+/* A crash: the child appends a durable record and dies without closing,
+ * leaving the preallocated zeros after it. */
+static void
+append_and_die(struct lfx *fx, int i)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (!pid) {
+        struct ovsdb *h = NULL;
+        if (ovsdb_open(fx->path, fx->schema, false, &h, NULL)) {
+            _exit(1);
+        }
+        add_vm(h, i, true);
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void
+poke(const char *path, off_t off, const void *buf, size_t len)
+{
+    int fd = open(path, O_WRONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, buf, len, off), (ssize_t) len);
+    close(fd);
+}
+
+static void
+test_preallocated_space(void **state)
+{
+    struct lfx *fx = *state;
+    struct ovsdb_log_report rep;
+    struct ovsdb *h = open_ok(fx, true, NULL);
+    add_bridge(h, "br0");
+    const struct ovsdb_log *log = ovsdb_get_log(h);
+    off_t good = ovsdb_log_size(log);
+    /* Zeros ahead of the last record, on disk; trimmed on close. */
+    assert_true(ovsdb_log_allocated(log) > ovsdb_log_size(log));
+    assert_int_equal(file_size(fx->path), ovsdb_log_allocated(log));
+    ovsdb_close(h);
+    assert_int_equal(file_size(fx->path), good);
+
+    /* After a crash they are still there: not damage, nothing cut. */
+    append_and_die(fx, 1);
+    off_t alloc = file_size(fx->path);
+    assert_true(alloc > good);
+    h = open_ok(fx, false, &rep);
+    assert_int_equal(rep.bytes_truncated, 0);
+    assert_string_equal(rep.reason, "");
+    assert_int_equal(rep.n_records, 4);
+    assert_int_equal(ovsdb_log_allocated(ovsdb_get_log(h)), alloc);
+    good = ovsdb_log_size(ovsdb_get_log(h));
+    json_object *expect = state_of(h);
+    ovsdb_close(h);
+
+    /* A record torn inside the zeros: its first half, then zeros. */
+    append_and_die(fx, 2);
+    size_t len;
+    char *full = slurp(fx->path, &len);
+    size_t rec_len = strlen(full + good);       /* up to the zeros */
+    assert_true(rec_len > 20);
+    memset(full + good + rec_len / 2, 0, rec_len - rec_len / 2);
+    spit(fx->path, full, len);
+    assert_state(fx, expect, &rep);
+    assert_int_equal(rep.bytes_truncated, len - good);
+    assert_int_equal(file_size(fx->path), good);
+    assert_non_null(strstr(rep.reason, "checksum"));
+
+    /* A header torn inside the zeros. */
+    append_and_die(fx, 3);
+    free(full);
+    full = slurp(fx->path, &len);
+    memset(full + good + 10, 0, len - good - 10);
+    spit(fx->path, full, len);
+    assert_state(fx, expect, &rep);
+    assert_true(rep.bytes_truncated > 0);
+    assert_int_equal(file_size(fx->path), good);
+
+    /* Any non-zero byte in the space is garbage: the tail is cut. */
+    append_and_die(fx, 4);
+    h = open_ok(fx, false, NULL);       /* keeps the zeros after vm4 */
+    good = ovsdb_log_size(ovsdb_get_log(h));
+    json_object_put(expect);
+    expect = state_of(h);
+    alloc = ovsdb_log_allocated(ovsdb_get_log(h));
+    ovsdb_log_set_crash_point(OVSDB_CRASH_NONE);
+    free(full);
+    full = slurp(fx->path, &len);
+    ovsdb_close(h);
+    spit(fx->path, full, len);          /* as the crash left it */
+    poke(fx->path, alloc - 1, "x", 1);
+    assert_state(fx, expect, &rep);
+    assert_int_equal(rep.bytes_truncated, alloc - good);
+    assert_non_null(strstr(rep.reason, "garbage"));
+    free(full);
+    json_object_put(expect);
+}
+
+static void
+add_port(struct ovsdb *h, int i)
+{
+    transact_ok(h, true, "[\"Ringswitch\","
+        "{\"op\":\"insert\",\"table\":\"Interface\",\"uuid-name\":\"i\","
+        " \"row\":{\"name\":\"p%d\"}},"
+        "{\"op\":\"insert\",\"table\":\"Port\",\"uuid-name\":\"p\","
+        " \"row\":{\"name\":\"p%d\",\"interfaces\":[\"named-uuid\",\"i\"]}},"
+        "{\"op\":\"mutate\",\"table\":\"Bridge\",\"where\":[],"
+        " \"mutations\":[[\"ports\",\"insert\",[\"named-uuid\",\"p\"]],"
+        "  [\"external_ids\",\"insert\",[\"map\",[[\"k%d\",\"v\"]]]]]}]",
+        i, i, i);
+}
+
+/* Changes to big sets and maps are logged as differences: records do
+ * not grow with the column, and replay rebuilds the same values. */
+static void
+test_diff_records(void **state)
+{
+    struct lfx *fx = *state;
+    struct ovsdb *h = open_ok(fx, true, NULL);
+    transact_ok(h, true, "[\"Ringswitch\",{\"op\":\"insert\",\"table\":"
+                "\"Bridge\",\"uuid-name\":\"b\",\"row\":{\"name\":\"br0\"}},"
+                "{\"op\":\"mutate\",\"table\":\"Ringswitch\",\"where\":[],"
+                "\"mutations\":[[\"bridges\",\"insert\",[\"named-uuid\","
+                "\"b\"]]]}]");
+    uint64_t first = 0, last = 0;
+    for (int i = 0; i < 60; i++) {
+        uint64_t before = ovsdb_log_size(ovsdb_get_log(h));
+        add_port(h, i);
+        uint64_t size = ovsdb_log_size(ovsdb_get_log(h)) - before;
+        first = i == 1 ? size : first;
+        last = size;
+    }
+    /* 60 port UUIDs alone would be over 2 KB. */
+    assert_true(last < first + 40);
+    /* A value changed, a key and a port removed (garbage collection
+     * deletes the port and its interface). */
+    const struct ovsdb_row *port;
+    OVSDB_TABLE_FOR_EACH (port, ovsdb_get_table(h, "Port")) {
+        if (!strcmp(ovsdb_row_get(port, "name")->keys[0].string, "p7")) {
+            break;
+        }
+    }
+    assert_non_null(port);
+    char uuid[OVSDB_UUID_LEN + 1];
+    ovsdb_uuid_format(ovsdb_row_uuid(port), uuid);
+    transact_ok(h, true, "[\"Ringswitch\",{\"op\":\"mutate\",\"table\":"
+                "\"Bridge\",\"where\":[],\"mutations\":[[\"external_ids\","
+                "\"delete\",[\"set\",[\"k3\",\"k4\"]]],[\"external_ids\","
+                "\"insert\",[\"map\",[[\"k4\",\"new\"]]]],[\"ports\","
+                "\"delete\",[\"uuid\",\"%s\"]]]}]", uuid);
+    assert_int_equal(ovsdb_table_count(ovsdb_get_table(h, "Port")), 59);
+    assert_int_equal(ovsdb_table_count(ovsdb_get_table(h, "Interface")), 59);
+    json_object *expect = state_of(h);
+    ovsdb_close(h);
+    size_t len;
+    char *full = slurp(fx->path, &len);
+    assert_non_null(strstr(full, "\"" OVSDB_RECORD_DIFF "\""));
+    free(full);
+    struct ovsdb_log_report rep;
+    assert_state(fx, expect, &rep);
+    assert_int_equal(rep.n_records, 2 + 1 + 60 + 1);
+    json_object_put(expect);
+}
+
 static void
 test_compaction_and_many(void **state)
 {
@@ -476,6 +646,9 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_compaction_and_many, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_preallocated_space, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_diff_records, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -315,6 +315,76 @@ update_names(struct tc *tc, char *out, size_t size)
     }
 }
 
+/* Group commit (server.h): transactions from several clients ready in
+ * one round share one fdatasync; each reply and update goes out only
+ * after it, and each transaction saw the ones before it. */
+static void
+test_group_commit(void **state)
+{
+    struct fx *fx = *state;
+    struct tc *c[4], *mon = tc_new(fx);
+    char params[512];
+    json_object *r = tc_call(fx, mon, "monitor", "[\"Ringswitch\",\"m\","
+                             "{\"Bridge\":{\"columns\":[\"name\"]}}]");
+    json_object_put(r);
+    for (int i = 0; i < 4; i++) {
+        c[i] = tc_new(fx);
+    }
+    uint64_t syncs = stats(fx).n_log_syncs;
+    uint64_t size = ovsdb_log_size(ovsdb_get_log(fx->db));
+    for (int i = 0; i < 4; i++) {
+        snprintf(params, sizeof params, ADD_BR("g%d"), i);
+        json_object *req = jsonrpc_create_request(
+            "transact", fx_json(params), json_object_new_int(100 + i));
+        assert_int_equal(jsonrpc_send(c[i]->rpc, req), 0);
+    }
+    /* One round serves all four (their requests are all queued): four
+     * records, one sync. */
+    assert_int_equal(ovsdb_server_process(fx->server, 1000), 0);
+    assert_int_equal(stats(fx).n_txn_committed, 4);
+    assert_true(ovsdb_log_size(ovsdb_get_log(fx->db)) > size);
+    assert_false(ovsdb_log_needs_sync(ovsdb_get_log(fx->db)));
+    assert_int_equal(stats(fx).n_log_syncs - syncs, 1);
+    for (int i = 0; i < 4; i++) {
+        r = tc_recv(fx, c[i], 2000, NULL);
+        assert_non_null(r);
+        assert_int_equal(json_object_get_int(member(r, "id")), 100 + i);
+        assert_null(member(ovsdb_json_idx(member(r, "result"), 0), "error"));
+        json_object_put(r);
+        tc_free(c[i]);
+    }
+    /* The monitor saw the four commits, one update each, in order. */
+    r = tc_call(fx, mon, "echo", "[]");
+    json_object_put(r);
+    char names[128];
+    update_names(mon, names, sizeof names);
+    assert_string_equal(names, "g0,g1,g2,g3,");
+    tc_free(mon);
+    /* Everything acknowledged is on disk. */
+    fx_restart(fx, NULL);
+    assert_int_equal(ovsdb_table_count(ovsdb_get_table(fx->db, "Bridge")), 4);
+}
+
+/* A non-durable transaction alone owes no sync: its reply is not held. */
+static void
+test_nondurable_not_held(void **state)
+{
+    struct fx *fx = *state;
+    struct tc *c = tc_new(fx);
+    uint64_t syncs = stats(fx).n_log_syncs;
+    json_object *r = tc_call(fx, c, "transact", "[\"Ringswitch\","
+        "{\"op\":\"insert\",\"table\":\"VM\",\"row\":{\"name\":\"v\"}},"
+        "{\"op\":\"commit\",\"durable\":false}]");
+    assert_null(member(ovsdb_json_idx(member(r, "result"), 0), "error"));
+    json_object_put(r);
+    assert_int_equal(stats(fx).n_log_syncs, syncs);
+    assert_true(ovsdb_log_needs_sync(ovsdb_get_log(fx->db)));
+    add_bridge(fx, c, "br0");           /* durable: syncs both */
+    assert_int_equal(stats(fx).n_log_syncs, syncs + 1);
+    assert_false(ovsdb_log_needs_sync(ovsdb_get_log(fx->db)));
+    tc_free(c);
+}
+
 static void
 drain(struct fx *fx, struct tc *tc)
 {
@@ -453,6 +523,67 @@ test_monitor_select(void **state)
     assert_int_equal(stats(fx).n_monitor_refused, RSW_ARRAY_SIZE(bad));
     tc_free(w);
     tc_free(m);
+}
+
+/* Host methods (rsw-switchd's runtime commands on the same socket). */
+static bool
+host_method(void *aux, const char *method, json_object *params,
+            json_object **result, json_object **error)
+{
+    int *calls = aux;
+    (*calls)++;
+    if (!strcmp(method, "add")) {
+        int64_t sum = 0;
+        for (size_t i = 0; i < ovsdb_json_len(params); i++) {
+            sum += json_object_get_int64(ovsdb_json_idx(params, i));
+        }
+        if (result) {
+            *result = json_object_new_int64(sum);
+        }
+        return true;
+    }
+    if (!strcmp(method, "fail")) {
+        if (error) {
+            *error = json_object_new_string("it failed");
+        }
+        return true;
+    }
+    return false;
+}
+
+static void
+test_host_methods(void **state)
+{
+    struct fx *fx = *state;
+    struct tc *c = tc_new(fx);
+    int calls = 0;
+
+    ovsdb_server_set_host_methods(fx->server, host_method, &calls);
+    json_object *r = tc_call(fx, c, "add", "[1,2,39]");
+    assert_int_equal(json_object_get_int64(member(r, "result")), 42);
+    assert_null(member(r, "error"));
+    json_object_put(r);
+    r = tc_call(fx, c, "fail", "[]");
+    assert_string_equal(json_object_get_string(member(r, "error")),
+                        "it failed");
+    assert_null(member(r, "result"));
+    json_object_put(r);
+    /* Unknown to the host too: the server's own error. */
+    r = tc_call(fx, c, "frobnicate", "[]");
+    assert_string_equal(err_tag(r), "unknown method");
+    json_object_put(r);
+    /* RFC 7047 methods never reach the host. */
+    r = tc_call(fx, c, "echo", "[1]");
+    assert_null(member(r, "error"));
+    json_object_put(r);
+    /* A notification is run without a reply; the next call still works. */
+    tc_send_text(fx, c, "{\"method\":\"add\",\"params\":[1],\"id\":null}");
+    r = tc_call(fx, c, "add", "[5]");
+    assert_int_equal(json_object_get_int64(member(r, "result")), 5);
+    json_object_put(r);
+    assert_int_equal(calls, 5);
+    assert_int_equal(stats(fx).n_unknown_method, 1);
+    tc_free(c);
 }
 
 static void
@@ -673,9 +804,13 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_basic_methods, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host_methods, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transact_durable, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_monitor_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nondurable_not_held, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_monitor_select, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_and_others_served,
                                         setup, teardown),
