@@ -52,18 +52,21 @@ struct boot_params_args {
     uint64_t initrd_addr, initrd_size;
     const struct vm_mem_region *regions;
     unsigned n_regions;
+    uint64_t acpi_rsdp_addr;     /* 0: none (the kernel scans for it) */
 };
 
 /* Builds the zero page: copies the image's setup header, then sets
- * type_of_loader, cmd_line_ptr, ramdisk, vid_mode and the e820 map. */
+ * type_of_loader, cmd_line_ptr, ramdisk, vid_mode, acpi_rsdp_addr and the
+ * e820 map. */
 int boot_params_build(struct boot_params *, const uint8_t *img,
                       const struct bzimage_info *,
                       const struct boot_params_args *) RSW_MUST_CHECK;
 
 /* Loads kernel (+ initrd, cmdline) into guest memory and fills the entry
- * state.  Errors are one line in 'err'. */
+ * state; 'acpi_rsdp' (0: none) goes to boot_params.acpi_rsdp_addr.
+ * Errors are one line in 'err'. */
 int linux_load(struct vm_memory *, const char *kernel, const char *initrd,
-               const char *cmdline, struct vcpu_boot *, char *err,
-               size_t errlen) RSW_MUST_CHECK;
+               const char *cmdline, uint64_t acpi_rsdp, struct vcpu_boot *,
+               char *err, size_t errlen) RSW_MUST_CHECK;
 
 #endif

@@ -166,6 +166,8 @@ boot_params_build(struct boot_params *bp, const uint8_t *img,
     bp->hdr.ramdisk_size = (uint32_t) a->initrd_size;
     bp->ext_ramdisk_image = (uint32_t) (a->initrd_addr >> 32);
     bp->ext_ramdisk_size = (uint32_t) (a->initrd_size >> 32);
+    /* Protocol 2.14: read by the kernel before it scans for the RSDP. */
+    bp->acpi_rsdp_addr = a->acpi_rsdp_addr;
     n = e820_build(bp->e820_table, E820_MAX_ENTRIES_ZEROPAGE, a->regions,
                    a->n_regions);
     if (n < 0) {
@@ -381,12 +383,13 @@ load_any_kernel(struct vm_memory *m, const uint8_t *img, size_t len,
 
 int
 linux_load(struct vm_memory *m, const char *kernel, const char *initrd,
-           const char *cmdline, struct vcpu_boot *entry, char *err,
-           size_t errlen)
+           const char *cmdline, uint64_t acpi_rsdp, struct vcpu_boot *entry,
+           char *err, size_t errlen)
 {
     struct boot_params_args a = { .cmdline_addr = BOOT_CMDLINE_ADDR,
                                   .regions = m->regions,
-                                  .n_regions = m->n_regions };
+                                  .n_regions = m->n_regions,
+                                  .acpi_rsdp_addr = acpi_rsdp };
     uint8_t hdr_img[0x400];
     struct bzimage_info bi;
     uint64_t rip = 0, end = 0;

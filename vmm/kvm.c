@@ -9,6 +9,7 @@
 #include <linux/kvm.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -44,6 +45,10 @@ kvm_create_irqchip(struct vmm *vmm)
         return -errno;
     }
     vmm->irqchip = true;
+    vmm->msi = ioctl(vmm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING) > 0
+               && ioctl(vmm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD) > 0
+               && ioctl(vmm->kvm_fd, KVM_CHECK_EXTENSION,
+                        KVM_CAP_SIGNAL_MSI) > 0;
     return 0;
 }
 
@@ -215,7 +220,110 @@ vmm_ioeventfd(struct vmm *vmm, uint64_t addr, unsigned len, int fd,
     return ioctl(vmm->vm_fd, KVM_IOEVENTFD, &ev) < 0 ? -errno : 0;
 }
 
-static void
+/* ---- MSI routing ---------------------------------------------------------- */
+
+int
+vmm_msi_alloc(struct vmm *vmm, unsigned n, unsigned *gsi)
+{
+    if (!n || n > VMM_MAX_MSI_ROUTES - vmm->n_msi_routes) {
+        return -ENOSPC;
+    }
+    *gsi = VMM_GSI_MSI_BASE + vmm->n_msi_routes;
+    vmm->n_msi_routes += n;
+    return 0;
+}
+
+void
+vmm_msi_set(struct vmm *vmm, unsigned gsi, uint64_t addr, uint32_t data,
+            bool valid)
+{
+    unsigned i = gsi - VMM_GSI_MSI_BASE;
+
+    if (gsi >= VMM_GSI_MSI_BASE && i < vmm->n_msi_routes) {
+        vmm->msi_routes[i] = (struct vmm_msi_route) {
+            .addr = addr, .data = data, .valid = valid,
+        };
+    }
+}
+
+/* KVM's default table (virt/kvm/irqchip.c, x86 irq_comm.c): GSI 0-15 on
+ * both the PIC and the IOAPIC pin of the same number, 16-23 IOAPIC only. */
+static unsigned
+msi_default_routes(struct kvm_irq_routing_entry *e)
+{
+    unsigned n = 0;
+
+    for (unsigned gsi = 0; gsi < VMM_GSI_MSI_BASE; gsi++) {
+        e[n++] = (struct kvm_irq_routing_entry) {
+            .gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+            .u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = gsi },
+        };
+        if (gsi < 16) {
+            e[n++] = (struct kvm_irq_routing_entry) {
+                .gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+                .u.irqchip = { .irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
+                                                  : KVM_IRQCHIP_PIC_SLAVE,
+                               .pin = gsi % 8 },
+            };
+        }
+    }
+    return n;
+}
+
+int
+vmm_msi_commit(struct vmm *vmm)
+{
+    enum { MAX = VMM_GSI_MSI_BASE + 16 + VMM_MAX_MSI_ROUTES };
+    struct kvm_irq_routing *t;
+    int rc = 0;
+
+    t = calloc(1, sizeof *t + MAX * sizeof t->entries[0]);
+    if (!t) {
+        return -ENOMEM;
+    }
+    t->nr = msi_default_routes(t->entries);
+    for (unsigned i = 0; i < vmm->n_msi_routes; i++) {
+        const struct vmm_msi_route *r = &vmm->msi_routes[i];
+        if (r->valid) {
+            t->entries[t->nr++] = (struct kvm_irq_routing_entry) {
+                .gsi = VMM_GSI_MSI_BASE + i, .type = KVM_IRQ_ROUTING_MSI,
+                .u.msi = { .address_lo = (uint32_t) r->addr,
+                           .address_hi = (uint32_t) (r->addr >> 32),
+                           .data = r->data },
+            };
+        }
+    }
+    if (ioctl(vmm->vm_fd, KVM_SET_GSI_ROUTING, t) < 0) {
+        rc = -errno;
+    }
+    free(t);
+    return rc;
+}
+
+int
+vmm_irqfd(struct vmm *vmm, int fd, unsigned gsi, bool assign)
+{
+    struct kvm_irqfd f = {
+        .fd = (uint32_t) fd, .gsi = gsi,
+        .flags = assign ? 0 : KVM_IRQFD_FLAG_DEASSIGN,
+    };
+
+    return ioctl(vmm->vm_fd, KVM_IRQFD, &f) < 0 ? -errno : 0;
+}
+
+int
+vmm_signal_msi(struct vmm *vmm, uint64_t addr, uint32_t data)
+{
+    struct kvm_msi m = {
+        .address_lo = (uint32_t) addr, .address_hi = (uint32_t) (addr >> 32),
+        .data = data,
+    };
+    int rc = ioctl(vmm->vm_fd, KVM_SIGNAL_MSI, &m);
+
+    return rc < 0 ? -errno : rc > 0;
+}
+
+void
 vmm_wake_main(struct vmm *vmm)
 {
     uint64_t one = 1;

@@ -3,10 +3,14 @@
  * on port 0x64, what Linux "reboot=k" uses), port 0x92 fast reset, the
  * rsw-vmm power-off register on port 0xf4 (the byte written is the guest's
  * status: 0 = success) and the POST port 0x80 (Linux io_delay target; its
- * first write marks the first guest instruction of the test guest). */
+ * first write marks the first guest instruction of the test guest), and
+ * the ACPI sleep control/status register the HW-reduced FADT points at
+ * (acpi.h): SLP_EN with SLP_TYP 5 (\_S5) powers off. */
 #include "vmm.h"
 
 #include <string.h>
+
+#include "acpi.h"
 
 #define I8042_CMD_RESET 0xfe
 #define PORT92_RESET 0x01
@@ -80,6 +84,28 @@ static const struct io_dev_ops post_ops = {
     .write = post_write,
 };
 
+/* ACPI 6.4 §4.8.3.7 sleep control register: the kernel writes
+ * SLP_TYP << 2 | SLP_EN; the same port read as the sleep status register
+ * reports no wake event (WAK_STS clear).  Other sleep states are not
+ * supported and ignored, as is clearing WAK_STS (bit 7). */
+static void
+acpi_sleep_write(void *dev, uint64_t off RSW_UNUSED, const void *data,
+                 unsigned len RSW_UNUSED)
+{
+    uint8_t v = *(const uint8_t *) data;
+
+    if ((v & ACPI_SLP_EN) && ((v & ACPI_SLP_TYP_MASK) >> ACPI_SLP_TYP_SHIFT)
+                             == ACPI_S5_SLP_TYP) {
+        vmm_request_exit(dev, VMM_EXIT_POWEROFF,
+                         "guest powered off (ACPI S5)");
+    }
+}
+
+static const struct io_dev_ops acpi_sleep_ops = {
+    .read = i8042_read,
+    .write = acpi_sleep_write,
+};
+
 int
 legacy_devices_create(struct vmm *vmm)
 {
@@ -97,6 +123,10 @@ legacy_devices_create(struct vmm *vmm)
     if (!err) {
         err = vmm_io_register(vmm, IO_PIO, PORT_POST, 1, &post_ops, vmm,
                               "post");
+    }
+    if (!err) {
+        err = vmm_io_register(vmm, IO_PIO, ACPI_SLEEP_PORT, 1,
+                              &acpi_sleep_ops, vmm, "acpi-sleep");
     }
     return err;
 }

@@ -2,6 +2,7 @@
 /* rsw-vmm: options, VM assembly, the main event loop and teardown. */
 #include <errno.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <linux/kvm.h>
 #include <poll.h>
 #include <signal.h>
@@ -10,10 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include "acpi.h"
 #include "api.h"
 #include "boot.h"
+#include "mptable.h"
 #include "pci.h"
 #include "test_guest.h"
 #include "virtio_net.h"
@@ -25,6 +29,7 @@ struct options {
     uint64_t mem;
     bool hugepages, verbose, have_net;
     unsigned cpus;
+    int numa_node;               /* -1: no binding */
     struct virtio_net_config net;
     const char *serial, *api;
 };
@@ -34,7 +39,8 @@ usage(void)
 {
     printf("usage: rsw-vmm (--test-guest MODE | --kernel BZIMAGE [--initrd F]"
            " [--cmdline S])\n"
-           "               [--mem SIZE] [--hugepages] [--cpus N]\n"
+           "               [--mem SIZE] [--hugepages] [--numa-node N]"
+           " [--cpus N]\n"
            "               [--net vhost-user,path=SOCK[,mac=M][,server]"
            "[,mtu=N]]\n"
            "               [--serial stdout|file:PATH] [--api SOCK]"
@@ -43,18 +49,25 @@ usage(void)
            "vhost-user backend.\n"
            "  --test-guest MODE  built-in test guest: hello, speed:N, send:N,"
            " recv:N,\n"
-           "                     echo[:N], pingpong:N (prints one RESULT "
-           "line)\n"
+           "                     recv-irq:N (MSI-X), echo[:N], pingpong:N "
+           "(one RESULT line)\n"
            "  --kernel BZIMAGE   Linux bzImage (boot protocol >= 2.06, "
            "64-bit entry)\n"
            "  --mem SIZE         guest RAM, e.g. 256M, 1G (default 256M); "
            "always a shared memfd\n"
            "  --hugepages        back RAM with 2 MiB hugepages "
            "(memfd MFD_HUGETLB)\n"
-           "  --cpus N           vCPUs (default 1; >1 only with "
-           "--test-guest)\n"
+           "  --numa-node N      allocate RAM on NUMA node N (libnuma "
+           "MPOL_BIND)\n"
+           "  --cpus N           vCPUs (default 1), described to the "
+           "guest by ACPI (MADT)\n"
+           "                     and an MP table\n"
            "  --net ...          virtio-net over vhost-user; 'server' makes "
            "rsw-vmm listen\n"
+           "  --serial stdout    COM1 on stdout, input from stdin (a "
+           "terminal goes raw;\n"
+           "                     Ctrl-A x quits, Ctrl-A Ctrl-A sends "
+           "Ctrl-A); or file:PATH\n"
            "  --api SOCK         JSON control socket: status, stats, pause,"
            " resume, shutdown\n"
            "Exit status: 0 guest powered off (or API shutdown), 1 setup "
@@ -172,7 +185,8 @@ parse_net(struct options *o, char *spec)
 }
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_TEST, OPT_MEM,
-       OPT_HUGE, OPT_CPUS, OPT_NET, OPT_SERIAL, OPT_API, OPT_TIMEOUT };
+       OPT_HUGE, OPT_CPUS, OPT_NET, OPT_SERIAL, OPT_API, OPT_TIMEOUT,
+       OPT_NUMA };
 
 static const struct option long_opts[] = {
     { "kernel", required_argument, NULL, OPT_KERNEL },
@@ -181,6 +195,7 @@ static const struct option long_opts[] = {
     { "test-guest", required_argument, NULL, OPT_TEST },
     { "mem", required_argument, NULL, OPT_MEM },
     { "hugepages", no_argument, NULL, OPT_HUGE },
+    { "numa-node", required_argument, NULL, OPT_NUMA },
     { "cpus", required_argument, NULL, OPT_CPUS },
     { "net", required_argument, NULL, OPT_NET },
     { "serial", required_argument, NULL, OPT_SERIAL },
@@ -194,6 +209,7 @@ static const struct option long_opts[] = {
 static int
 parse_one(struct options *o, int c, char *arg)
 {
+    char *end;
     long v;
 
     switch (c) {
@@ -215,6 +231,14 @@ parse_one(struct options *o, int c, char *arg)
             return die("--cpus: want 1..64, got '%s'", arg);
         }
         o->cpus = (unsigned) v;
+        break;
+    case OPT_NUMA:
+        v = strtol(arg, &end, 10);
+        if (end == arg || *end || v < 0 || v > 1023) {
+            return die("--numa-node: want a node number 0..1023, got '%s'",
+                       arg);
+        }
+        o->numa_node = (int) v;
         break;
     case OPT_TIMEOUT:
         v = strtol(arg, NULL, 10);
@@ -239,13 +263,10 @@ check_options(const struct options *o)
     if (!o->kernel && (o->initrd || o->cmdline)) {
         return die("%s", "--initrd and --cmdline need --kernel");
     }
-    if (o->kernel && o->cpus > 1) {
-        return die("%s", "--cpus > 1 with --kernel needs MP/ACPI tables, "
-                   "which rsw-vmm does not build yet: use --cpus 1");
-    }
     if (o->test_guest && !test_guest_mode_valid(o->test_guest)) {
         return die("--test-guest: unknown mode '%s' (hello, speed:N, "
-                   "send:N, recv:N, echo[:N], pingpong:N)", o->test_guest);
+                   "send:N, recv:N, recv-irq:N, echo[:N], pingpong:N)",
+                   o->test_guest);
     }
     if (o->serial && strcmp(o->serial, "stdout")
         && (strncmp(o->serial, "file:", 5) || !o->serial[5])) {
@@ -262,6 +283,7 @@ parse_options(int argc, char **argv, struct options *o)
     memset(o, 0, sizeof *o);
     o->mem = 256ull << 20;
     o->cpus = 1;
+    o->numa_node = -1;
     o->net.connect_timeout_ms = 30000;
     o->net.mac[0] = 0x02;                    /* locally administered */
     o->net.mac[3] = (uint8_t) (getpid() >> 16);
@@ -327,6 +349,13 @@ setup_devices(struct vmm *vmm, struct options *o, char *err, size_t errlen)
                  : "stdout", strerror(-rc));
         return rc;
     }
+    /* --serial stdout is the console: stdin is its input. */
+    if ((!o->serial || !strcmp(o->serial, "stdout"))
+        && (rc = serial_attach_stdin(vmm->serial))) {
+        snprintf(err, errlen, "--serial stdout: terminal input: %s",
+                 strerror(-rc));
+        return rc;
+    }
     rc = legacy_devices_create(vmm);
     if (!rc) {
         rc = pci_bus_create(vmm, &vmm->pci);
@@ -361,6 +390,35 @@ setup_vcpus(struct vmm *vmm, const struct options *o, char *err,
     return 0;
 }
 
+/* The SMP description in the reserved BIOS area, twice: ACPI (RSDP at
+ * 0xE0000, MADT) and an MP spec 1.4 table at 0xF0000 for kernels without
+ * ACPI.  The application processors wait in KVM for the BSP's INIT/SIPI. */
+static int
+setup_firmware_tables(struct vmm *vmm, char *err, size_t errlen)
+{
+    struct mptable_pci_irq irqs[MPTABLE_MAX_PCI];
+    unsigned n = pci_bus_intx(vmm->pci, irqs, MPTABLE_MAX_PCI);
+    struct acpi_config acpi = { .n_cpus = vmm->n_vcpus, .pci = irqs,
+                                .n_pci = n };
+    size_t len = 0x10000;
+    uint8_t *dst = vm_gpa_to_hva(&vmm->mem, MPTABLE_ADDR, len);
+    int rc = dst ? mptable_build(dst, len, MPTABLE_ADDR, vmm->n_vcpus, irqs,
+                                 n) : -ENOMEM;
+
+    if (rc < 0) {
+        snprintf(err, errlen, "MP table: %s", strerror(-rc));
+        return rc;
+    }
+    dst = vm_gpa_to_hva(&vmm->mem, ACPI_RSDP_ADDR, ACPI_AREA_SIZE);
+    rc = dst ? acpi_build(dst, ACPI_AREA_SIZE, ACPI_RSDP_ADDR, &acpi)
+             : -ENOMEM;
+    if (rc < 0) {
+        snprintf(err, errlen, "ACPI tables: %s", strerror(-rc));
+        return rc;
+    }
+    return 0;
+}
+
 static int
 setup_payload(struct vmm *vmm, const struct options *o, char *err,
               size_t errlen)
@@ -372,8 +430,12 @@ setup_payload(struct vmm *vmm, const struct options *o, char *err,
         snprintf(err, errlen, "boot page tables: %s", strerror(-rc));
         return rc;
     }
+    rc = setup_firmware_tables(vmm, err, errlen);
+    if (rc) {
+        return rc;
+    }
     rc = o->kernel ? linux_load(&vmm->mem, o->kernel, o->initrd, o->cmdline,
-                                &entry, err, errlen)
+                                ACPI_RSDP_ADDR, &entry, err, errlen)
                    : test_guest_load(&vmm->mem, o->test_guest, vmm->tsc_khz,
                                      &entry, err, errlen);
     if (!rc) {
@@ -388,7 +450,8 @@ setup_payload(struct vmm *vmm, const struct options *o, char *err,
 static int
 setup_vm(struct vmm *vmm, struct options *o, char *err, size_t errlen)
 {
-    int rc = vm_memory_create(&vmm->mem, o->mem, o->hugepages, err, errlen);
+    int rc = vm_memory_create(&vmm->mem, o->mem, o->hugepages,
+                              o->numa_node, err, errlen);
 
     if (rc) {
         return rc;
@@ -419,13 +482,16 @@ setup_vm(struct vmm *vmm, struct options *o, char *err, size_t errlen)
 static void
 main_loop(struct vmm *vmm)
 {
-    struct pollfd p[32];
+    struct pollfd p[2 + 16 + 16];    /* wake, serial, net, api */
     uint64_t v;
 
     while (!atomic_load(&vmm->stop) && !got_signal) {
         unsigned n = 0, n_net = 0, n_api = 0;
 
         p[n++] = (struct pollfd) { .fd = vmm->wake_fd, .events = POLLIN };
+        /* -1 (no input, or the UART's FIFO is full) is skipped by poll. */
+        p[n++] = (struct pollfd) { .fd = serial_input_fd(vmm->serial),
+                                   .events = POLLIN };
         if (vmm->net) {
             n_net = virtio_net_poll_fill(vmm->net, p + n, 16);
             n += n_net;
@@ -440,13 +506,31 @@ main_loop(struct vmm *vmm)
         if (p[0].revents & POLLIN && read(vmm->wake_fd, &v, sizeof v) < 0) {
             /* Spurious wakeup: the counter was already drained. */
         }
+        if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+            serial_input_ready(vmm->serial);
+        }
         if (vmm->net) {
-            virtio_net_poll_done(vmm->net, p + 1, n_net);
+            virtio_net_poll_done(vmm->net, p + 2, n_net);
         }
         if (vmm->api) {
-            vmm_api_poll_done(vmm->api, p + 1 + n_net, n_api);
+            vmm_api_poll_done(vmm->api, p + 2 + n_net, n_api);
         }
     }
+}
+
+/* CPU time (user + sys) the process has used so far. */
+static uint64_t
+process_cpu_ns(void)
+{
+    struct rusage ru;
+
+    if (getrusage(RUSAGE_SELF, &ru)) {
+        return 0;
+    }
+    return ((uint64_t) ru.ru_utime.tv_sec + (uint64_t) ru.ru_stime.tv_sec)
+           * 1000000000ull
+           + ((uint64_t) ru.ru_utime.tv_usec + (uint64_t) ru.ru_stime.tv_usec)
+           * 1000ull;
 }
 
 static int
@@ -454,6 +538,7 @@ run_vm(struct vmm *vmm)
 {
     int rc = 0;
 
+    vmm->timing.ready_cpu_ns = process_cpu_ns();   /* "VMM ready" */
     for (unsigned i = 0; i < vmm->n_vcpus && !rc; i++) {
         rc = vcpu_start(vmm->vcpus[i]);
     }
@@ -482,12 +567,20 @@ report(const struct vmm *vmm, bool verbose)
     fprintf(stderr, "rsw-vmm: %s (exit %d)\n", vmm->exit_reason,
             vmm->exit_code);
     if (verbose) {
-        fprintf(stderr, "rsw-vmm: first KVM_RUN %.1f ms after start, first "
-                "guest POST write %.1f ms, exits pio=%llu mmio=%llu\n",
+        fprintf(stderr, "rsw-vmm: ready after %.2f CPU-ms, first KVM_RUN "
+                "%.1f ms after start, first guest POST write %.1f ms, exits "
+                "pio=%llu mmio=%llu\n",
+                (double) vmm->timing.ready_cpu_ns / 1e6,
                 e ? (double) (e - s) / 1e6 : -1.0,
                 p ? (double) (p - s) / 1e6 : -1.0,
                 (unsigned long long) atomic_load(&vmm->exits_pio),
                 (unsigned long long) atomic_load(&vmm->exits_mmio));
+        if (vmm->net) {
+            struct json_object *st = virtio_net_stats_json(vmm->net);
+            fprintf(stderr, "rsw-vmm: net %s\n", json_object_to_json_string_ext(
+                    st, JSON_C_TO_STRING_PLAIN));
+            json_object_put(st);
+        }
     }
 }
 
@@ -524,8 +617,11 @@ main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     sigemptyset(&sa.sa_mask);
     signal_vmm = &vmm;
+    /* Each of these ends in teardown(), which restores the terminal. */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
     if (setup_vm(&vmm, &o, err, sizeof err)) {
         fprintf(stderr, "rsw-vmm: %s\n", err[0] ? err : "setup failed");
         teardown(&vmm);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mptable.h"
 #include "vhost/vlog.h"
 
 #define PCI_CONFIG_ENABLE 0x80000000u
@@ -225,6 +226,21 @@ pci_device_add(struct pci_bus *bus, struct pci_device *d, uint16_t vendor,
     d->cfg[PCI_INT_LINE] = (uint8_t) d->irq;
     bus->slots[bus->n_slots++] = d;
     return 0;
+}
+
+unsigned
+pci_bus_intx(const struct pci_bus *bus, struct mptable_pci_irq *out,
+             unsigned max)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 1; i < bus->n_slots && n < max; i++) {
+        out[n++] = (struct mptable_pci_irq) {
+            .slot = (uint8_t) bus->slots[i]->slot,
+            .irq = (uint8_t) bus->slots[i]->irq,
+        };
+    }
+    return n;
 }
 
 int

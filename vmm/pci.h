@@ -63,6 +63,11 @@ int pci_device_add(struct pci_bus *, struct pci_device *, uint16_t vendor,
  * from the PCI MMIO window; its address is in dev->bar_addr[bar]. */
 int pci_bar_alloc(struct pci_bus *, struct pci_device *, unsigned bar,
                   uint64_t size) RSW_MUST_CHECK;
+/* The INTx line of each device but the host bridge, for the MP table:
+ * fills up to 'max' (slot, irq) pairs and returns how many. */
+struct mptable_pci_irq;
+unsigned pci_bus_intx(const struct pci_bus *, struct mptable_pci_irq *,
+                      unsigned max);
 /* Appends a capability (its first two bytes are overwritten with the id
  * and next pointer); returns its config offset or -ENOSPC. */
 int pci_add_cap(struct pci_device *, uint8_t id, const void *cap,

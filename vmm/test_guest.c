@@ -27,7 +27,8 @@ bool
 test_guest_mode_valid(const char *mode)
 {
     static const char *const with_n[] = { "speed:", "send:", "recv:",
-                                          "echo:", "pingpong:" };
+                                          "recv-irq:", "echo:",
+                                          "pingpong:" };
 
     if (!strcmp(mode, "hello") || !strcmp(mode, "echo")) {
         return true;
@@ -51,7 +52,8 @@ test_guest_load(struct vm_memory *m, const char *mode, uint64_t tsc_khz,
 
     if (strlen(mode) >= sizeof bi->mode || !test_guest_mode_valid(mode)) {
         snprintf(err, errlen, "--test-guest: unknown mode '%s' (hello, "
-                 "speed:N, send:N, recv:N, echo[:N], pingpong:N)", mode);
+                 "speed:N, send:N, recv:N, recv-irq:N, echo[:N], pingpong:N)",
+                 mode);
         return -EINVAL;
     }
     if (m->size < TEST_GUEST_MIN_MEM || !bi || !dst) {

@@ -11,6 +11,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "msix.h"
 #include "pci.h"
 #include "virtio_pci.h"
 #include "vhost/vhost_frontend.h"
@@ -41,9 +42,11 @@ struct virtio_net {
     struct virtio_pci *vp;
     struct vhost_frontend *fe;
     int call_fd[NET_QUEUES];
+    int polled_q[NET_QUEUES];        /* queue of each polled call fd */
+    unsigned n_polled;
     uint64_t backend_features;       /* offered by the backend */
     uint64_t offered;                /* offered to the guest */
-    bool link_up, active, rebase, destroying;
+    bool link_up, active, destroying;
     struct virtio_pci_queue q[NET_QUEUES];
     uint64_t calls, disconnects, connects, activate_errors;
 };
@@ -188,7 +191,6 @@ net_reset(void *ctx)
         }
     }
     n->active = false;
-    n->rebase = false;
 }
 
 static const struct virtio_dev_ops net_dev_ops = {
@@ -224,7 +226,6 @@ net_disconnected(void *ctx)
         return;
     }
     n->disconnects++;
-    n->rebase = n->active;
     if (n->vp) {
         virtio_pci_config_changed(n->vp);
     }
@@ -236,26 +237,6 @@ static const struct vhost_frontend_ops net_fe_ops = {
     .connected = net_connected,
     .disconnected = net_disconnected,
 };
-
-/* After a disconnect, the rings are re-recorded to restart where the old
- * backend stopped: every avail entry below used->idx was consumed (split
- * ring, no in-flight tracking), so the new backend's base is used->idx. */
-static void
-net_rebase(struct virtio_net *n)
-{
-    n->rebase = false;
-    for (unsigned i = 0; i < NET_QUEUES; i++) {
-        const uint16_t *used;
-
-        if (!n->q[i].enabled) {
-            continue;
-        }
-        used = vm_gpa_to_hva(&n->vmm->mem, n->q[i].device, 4);
-        if (!used || net_start_queue(n, i, RSW_READ_ONCE(used[1]))) {
-            RSW_LOG_RL(RSW_LOG_WARN, "virtio-net: cannot re-arm ring %u", i);
-        }
-    }
-}
 
 static int
 net_mem_table(struct virtio_net *n)
@@ -346,6 +327,9 @@ virtio_net_create(struct vmm *vmm, struct pci_bus *bus,
         snprintf(err, errlen, "virtio-pci device: %s", strerror(-rc));
         goto err_destroy;
     }
+    for (unsigned i = 0; i < NET_QUEUES; i++) {
+        virtio_pci_set_call_fd(n->vp, i, n->call_fd[i]);
+    }
     *out = n;
     return 0;
 
@@ -373,6 +357,9 @@ virtio_net_destroy(struct virtio_net *n)
 
 /* ---- Main loop --------------------------------------------------------------- */
 
+/* Call fds that KVM delivers itself (irqfd on an open MSI-X vector) are
+ * not polled: reading them would steal the interrupt.  If that changes
+ * between fill and done, the transport wakes the main loop. */
 unsigned
 virtio_net_poll_fill(struct virtio_net *n, struct pollfd *p, unsigned max)
 {
@@ -384,10 +371,15 @@ virtio_net_poll_fill(struct virtio_net *n, struct pollfd *p, unsigned max)
     pthread_mutex_lock(&n->vmm->lock);
     p[k++] = (struct pollfd) { .fd = vhost_frontend_fd(n->fe),
                                .events = POLLIN };
-    pthread_mutex_unlock(&n->vmm->lock);
+    n->n_polled = 0;
     for (unsigned i = 0; i < NET_QUEUES; i++) {
-        p[k++] = (struct pollfd) { .fd = n->call_fd[i], .events = POLLIN };
+        if (!virtio_pci_call_in_kernel(n->vp, i)) {
+            n->polled_q[n->n_polled++] = (int) i;
+            p[k++] = (struct pollfd) { .fd = n->call_fd[i],
+                                       .events = POLLIN };
+        }
     }
+    pthread_mutex_unlock(&n->vmm->lock);
     return k;
 }
 
@@ -396,24 +388,24 @@ virtio_net_poll_done(struct virtio_net *n, const struct pollfd *p,
                      unsigned cnt)
 {
     uint64_t v;
-    bool call = false;
+    bool call[NET_QUEUES] = { false };
 
-    for (unsigned i = 1; i < cnt && i <= NET_QUEUES; i++) {
+    for (unsigned i = 1; i < cnt && i <= n->n_polled; i++) {
+        unsigned q = (unsigned) n->polled_q[i - 1];
         if ((p[i].revents & POLLIN)
-            && read(n->call_fd[i - 1], &v, sizeof v) == sizeof v) {
-            call = true;
+            && read(n->call_fd[q], &v, sizeof v) == sizeof v) {
+            call[q] = true;
         }
     }
     pthread_mutex_lock(&n->vmm->lock);
-    if (call) {
-        n->calls++;
-        virtio_pci_signal_queue(n->vp);
+    for (unsigned q = 0; q < NET_QUEUES; q++) {
+        if (call[q]) {
+            n->calls++;
+            virtio_pci_signal_queue(n->vp, q);
+        }
     }
     if (vhost_frontend_process(n->fe, 0)) {
         /* Errors end the connection; the frontend reconnects by itself. */
-    }
-    if (n->rebase) {
-        net_rebase(n);
     }
     pthread_mutex_unlock(&n->vmm->lock);
 }
@@ -424,6 +416,33 @@ static struct json_object *
 net_u64(uint64_t v)
 {
     return json_object_new_int64((int64_t) v);
+}
+
+static void
+net_msix_json(struct json_object *o, const struct virtio_pci *vp)
+{
+    const struct msix_stats *ms = virtio_pci_msix_stats(vp);
+    struct json_object *m;
+
+    if (!ms) {
+        return;
+    }
+    m = json_object_new_object();
+    json_object_object_add(m, "enabled", json_object_new_boolean(
+        virtio_pci_msix_enabled(vp)));
+    for (unsigned q = 0; q < NET_QUEUES; q++) {
+        char key[24];
+        snprintf(key, sizeof key, "queue%u_irqfd", q);
+        json_object_object_add(m, key, json_object_new_boolean(
+            virtio_pci_call_in_kernel(vp, q)));
+    }
+    json_object_object_add(m, "delivered", net_u64(ms->delivered));
+    json_object_object_add(m, "pended", net_u64(ms->pended));
+    json_object_object_add(m, "bad_address", net_u64(ms->bad_address));
+    json_object_object_add(m, "route_commits", net_u64(ms->route_commits));
+    json_object_object_add(m, "irqfd_changes", net_u64(ms->irqfd_changes));
+    json_object_object_add(m, "errors", net_u64(ms->errors));
+    json_object_object_add(o, "msix", m);
 }
 
 struct json_object *
@@ -459,6 +478,8 @@ virtio_net_stats_json(struct virtio_net *n)
     json_object_object_add(o, "needs_reset", net_u64(ps->needs_reset));
     json_object_object_add(o, "bad_accesses", net_u64(ps->bad_accesses));
     json_object_object_add(o, "notify_exits", net_u64(ps->notify_exits));
+    json_object_object_add(o, "intx", net_u64(ps->intx));
+    net_msix_json(o, n->vp);
     pthread_mutex_unlock(&n->vmm->lock);
     return o;
 }

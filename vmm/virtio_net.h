@@ -9,7 +9,9 @@
  * backend reads and writes the guest's rings and buffers directly in the
  * shared memfd.  Kicks are KVM ioeventfds handed to the backend as its
  * kick fds, so they never reach the VMM; the backend's call eventfds are
- * turned into the transport's INTx interrupt. */
+ * KVM irqfds on the queues' MSI-X vectors when the driver enabled MSI-X
+ * (never reaching the VMM either), else polled here and turned into the
+ * transport's INTx interrupt (or a pending MSI-X bit while masked). */
 
 #include <poll.h>
 #include <stdbool.h>

@@ -12,6 +12,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "msix.h"
 #include "vhost/vlog.h"
 
 /* virtio 1.1 §4.1.4: capability cfg_type values. */
@@ -21,6 +22,7 @@
 #define VIRTIO_PCI_CAP_DEVICE_CFG 4
 
 #define VIRTIO_MSI_NO_VECTOR 0xffff
+#define VPCI_CAPS_START 0x40     /* pci_add_cap() places them from here */
 
 struct virtio_pci_cap {
     uint8_t cap_vndr, cap_next, cap_len, cfg_type, bar, padding[3];
@@ -55,6 +57,12 @@ struct virtio_pci {
     struct virtio_pci_queue q[VIRTIO_PCI_MAX_QUEUES];
     int kick_fd[VIRTIO_PCI_MAX_QUEUES];
     bool ioeventfd[VIRTIO_PCI_MAX_QUEUES];
+    struct msix *msix;               /* NULL: INTx only */
+    unsigned n_vectors;              /* one per queue + configuration */
+    uint16_t config_vector;
+    uint16_t q_vector[VIRTIO_PCI_MAX_QUEUES];
+    int call_fd[VIRTIO_PCI_MAX_QUEUES];
+    uint8_t cfg_caps[PCI_CFG_SIZE];  /* capabilities as created (RO) */
     struct virtio_pci_stats stats;
 };
 
@@ -68,15 +76,24 @@ put_le(uint8_t *p, uint64_t v, unsigned len)
 
 /* ---- Interrupts ----------------------------------------------------------- */
 
+/* INTx is not asserted while MSI-X is enabled (PCI 3.0 §6.8.2). */
 static void
 vp_update_intx(struct virtio_pci *vp)
 {
-    vmm_irq_line(vp->vmm, vp->pci.irq, vp->isr ? 1 : 0);
+    int level = vp->isr && !msix_enabled(vp->msix);
+
+    vp->stats.intx += level;
+    vmm_irq_line(vp->vmm, vp->pci.irq, level);
 }
 
 void
-virtio_pci_signal_queue(struct virtio_pci *vp)
+virtio_pci_signal_queue(struct virtio_pci *vp, unsigned q)
 {
+    if (msix_enabled(vp->msix)) {
+        msix_notify(vp->msix, q < vp->n_queues ? vp->q_vector[q]
+                                               : VIRTIO_MSI_NO_VECTOR);
+        return;
+    }
     vp->isr |= 1;
     vp_update_intx(vp);
 }
@@ -85,9 +102,48 @@ void
 virtio_pci_config_changed(struct virtio_pci *vp)
 {
     vp->config_generation++;
-    if (vp->status & VIRTIO_STATUS_DRIVER_OK) {
-        vp->isr |= 2;
-        vp_update_intx(vp);
+    if (!(vp->status & VIRTIO_STATUS_DRIVER_OK)) {
+        return;
+    }
+    if (msix_enabled(vp->msix)) {
+        msix_notify(vp->msix, vp->config_vector);
+        return;
+    }
+    vp->isr |= 2;
+    vp_update_intx(vp);
+}
+
+void
+virtio_pci_set_call_fd(struct virtio_pci *vp, unsigned q, int fd)
+{
+    if (q < vp->n_queues) {
+        vp->call_fd[q] = fd;
+        if (vp->msix) {
+            msix_bind(vp->msix, q, fd, vp->q_vector[q]);
+        }
+    }
+}
+
+bool
+virtio_pci_call_in_kernel(const struct virtio_pci *vp, unsigned q)
+{
+    return msix_slot_in_kernel(vp->msix, q);
+}
+
+/* §4.1.5.1.2: a vector the device cannot use reads back as NO_VECTOR. */
+static uint16_t
+vp_vector(const struct virtio_pci *vp, uint32_t v)
+{
+    return vp->msix && v < vp->n_vectors ? (uint16_t) v
+                                         : VIRTIO_MSI_NO_VECTOR;
+}
+
+static void
+vp_set_queue_vector(struct virtio_pci *vp, unsigned q, uint16_t v)
+{
+    vp->q_vector[q] = v;
+    if (vp->msix) {
+        msix_bind(vp->msix, q, vp->call_fd[q], v);
     }
 }
 
@@ -111,13 +167,14 @@ common_snapshot(struct virtio_pci *vp, uint8_t *c)
     put_le(c + CC_GFSELECT, vp->gfselect, 4);
     put_le(c + CC_GF, vp->gfselect < 2
            ? vp->driver_features >> (32 * vp->gfselect) : 0, 4);
-    put_le(c + CC_MSIX, VIRTIO_MSI_NO_VECTOR, 2);
+    put_le(c + CC_MSIX, vp->config_vector, 2);
     put_le(c + CC_NUMQ, vp->n_queues, 2);
     c[CC_STATUS] = vp->status;
     c[CC_CFGGEN] = vp->config_generation;
     put_le(c + CC_Q_SELECT, vp->queue_select, 2);
     put_le(c + CC_Q_MSIX, VIRTIO_MSI_NO_VECTOR, 2);
     if (q) {
+        put_le(c + CC_Q_MSIX, vp->q_vector[vp->queue_select], 2);
         put_le(c + CC_Q_SIZE, q->size, 2);
         put_le(c + CC_Q_ENABLE, q->enabled, 2);
         put_le(c + CC_Q_NOFF, vp->queue_select, 2);
@@ -147,10 +204,12 @@ vp_reset(struct virtio_pci *vp)
     vp->queue_select = 0;
     vp->isr = 0;
     vp_update_intx(vp);
+    vp->config_vector = VIRTIO_MSI_NO_VECTOR;
     for (unsigned i = 0; i < vp->n_queues; i++) {
         struct virtio_pci_queue *q = &vp->q[i];
         *q = (struct virtio_pci_queue) { .size = q->max_size,
                                          .max_size = q->max_size };
+        vp_set_queue_vector(vp, i, VIRTIO_MSI_NO_VECTOR);
     }
 }
 
@@ -223,6 +282,9 @@ queue_write(struct virtio_pci *vp, unsigned off, uint32_t v)
     case CC_Q_ENABLE:
         q->enabled = v == 1;
         break;
+    case CC_Q_MSIX:
+        vp_set_queue_vector(vp, vp->queue_select, vp_vector(vp, v));
+        break;
     case CC_Q_DESCLO: case CC_Q_DESCHI:
         set_half(&q->desc, off == CC_Q_DESCHI, v);
         break;
@@ -252,7 +314,7 @@ common_write(struct virtio_pci *vp, unsigned off, uint32_t v)
         break;
     case CC_STATUS: status_write(vp, (uint8_t) v); break;
     case CC_Q_SELECT: vp->queue_select = (uint16_t) v; break;
-    case CC_MSIX: case CC_Q_MSIX: break;   /* no MSI-X: stays NO_VECTOR */
+    case CC_MSIX: vp->config_vector = vp_vector(vp, v); break;
     default:
         queue_write(vp, off, v);
         break;
@@ -278,6 +340,11 @@ vp_bar_read(void *dev, uint64_t off, void *data, unsigned len)
                && off + len <= VPCI_DEVCFG_OFF + VPCI_DEVCFG_LEN) {
         vp->ops->config_read(vp->ctx, (unsigned) (off - VPCI_DEVCFG_OFF),
                              data, len);
+    } else if (vp->msix && off >= VPCI_MSIX_TABLE_OFF
+               && off < VPCI_MSIX_PBA_OFF) {
+        msix_table_read(vp->msix, off - VPCI_MSIX_TABLE_OFF, data, len);
+    } else if (vp->msix && off >= VPCI_MSIX_PBA_OFF) {
+        msix_pba_read(vp->msix, off - VPCI_MSIX_PBA_OFF, data, len);
     } else {
         vp->stats.bad_accesses++;
     }
@@ -308,8 +375,12 @@ vp_bar_write(void *dev, uint64_t off, const void *data, unsigned len)
                && off + len <= VPCI_DEVCFG_OFF + VPCI_DEVCFG_LEN) {
         vp->ops->config_write(vp->ctx, (unsigned) (off - VPCI_DEVCFG_OFF),
                               data, len);
-    } else if (off >= VPCI_NOTIFY_OFF && off < VPCI_BAR_SIZE) {
+    } else if (off >= VPCI_NOTIFY_OFF
+               && off < VPCI_NOTIFY_OFF + VPCI_NOTIFY_LEN) {
         vp_notify_exit(vp, off);
+    } else if (vp->msix && off >= VPCI_MSIX_TABLE_OFF
+               && off < VPCI_MSIX_PBA_OFF) {
+        msix_table_write(vp->msix, off - VPCI_MSIX_TABLE_OFF, data, len);
     } else {
         vp->stats.bad_accesses++;
     }
@@ -318,6 +389,34 @@ vp_bar_write(void *dev, uint64_t off, const void *data, unsigned len)
 static const struct io_dev_ops vp_bar_ops = {
     .read = vp_bar_read,
     .write = vp_bar_write,
+};
+
+/* ---- Configuration space ------------------------------------------------------ */
+
+/* The virtio capabilities are read-only (§4.1.4: no VIRTIO_PCI_CAP_PCI_CFG
+ * window is offered); of MSI-X only Message Control is writable. */
+static void
+vp_cap_write(struct pci_device *d, unsigned off RSW_UNUSED,
+             unsigned len RSW_UNUSED)
+{
+    struct virtio_pci *vp = d->ctx;
+    unsigned ctl_off = vp->msix ? msix_cap_offset(vp->msix) + 2 : 0;
+    uint16_t ctl = ctl_off ? (uint16_t) (d->cfg[ctl_off]
+                                         | d->cfg[ctl_off + 1] << 8) : 0;
+    bool was = msix_enabled(vp->msix);
+
+    memcpy(&d->cfg[VPCI_CAPS_START], &vp->cfg_caps[VPCI_CAPS_START],
+           PCI_CFG_SIZE - VPCI_CAPS_START);
+    if (vp->msix) {
+        msix_control_write(vp->msix, ctl);
+        if (was != msix_enabled(vp->msix)) {
+            vp_update_intx(vp);
+        }
+    }
+}
+
+static const struct pci_dev_ops vp_pci_ops = {
+    .cap_write = vp_cap_write,
 };
 
 /* ---- Creation --------------------------------------------------------------- */
@@ -388,6 +487,16 @@ vp_setup_pci(struct virtio_pci *vp, struct pci_bus *bus, uint16_t device_id,
     if (!err) {
         err = vp_add_caps(vp);
     }
+    if (!err && vp->vmm->msi) {
+        vp->n_vectors = vp->n_queues + 1;
+        err = msix_create(vp->vmm, &vp->pci, vp->n_vectors, 0,
+                          VPCI_MSIX_TABLE_OFF, VPCI_MSIX_PBA_OFF, &vp->msix);
+    }
+    if (!err) {
+        memcpy(vp->cfg_caps, vp->pci.cfg, sizeof vp->cfg_caps);
+        vp->pci.ops = &vp_pci_ops;
+        vp->pci.ctx = vp;
+    }
     return err;
 }
 
@@ -411,8 +520,11 @@ virtio_pci_create(struct vmm *vmm, struct pci_bus *bus, uint16_t device_id,
     vp->ops = ops;
     vp->ctx = ctx;
     vp->n_queues = n_queues;
+    vp->config_vector = VIRTIO_MSI_NO_VECTOR;
     for (unsigned i = 0; i < VIRTIO_PCI_MAX_QUEUES; i++) {
         vp->kick_fd[i] = -1;
+        vp->call_fd[i] = -1;
+        vp->q_vector[i] = VIRTIO_MSI_NO_VECTOR;
         vp->q[i].size = vp->q[i].max_size = queue_max;
     }
     err = vp_setup_pci(vp, bus, device_id, class_code);
@@ -437,6 +549,7 @@ virtio_pci_destroy(struct virtio_pci *vp)
     if (!vp) {
         return;
     }
+    msix_destroy(vp->msix);
     for (unsigned i = 0; i < VIRTIO_PCI_MAX_QUEUES; i++) {
         if (vp->ioeventfd[i]) {
             uint64_t a = vp->pci.bar_addr[0] + VPCI_NOTIFY_OFF
@@ -480,6 +593,18 @@ const struct virtio_pci_stats *
 virtio_pci_get_stats(const struct virtio_pci *vp)
 {
     return &vp->stats;
+}
+
+bool
+virtio_pci_msix_enabled(const struct virtio_pci *vp)
+{
+    return msix_enabled(vp->msix);
+}
+
+const struct msix_stats *
+virtio_pci_msix_stats(const struct virtio_pci *vp)
+{
+    return vp->msix ? msix_get_stats(vp->msix) : NULL;
 }
 
 const struct pci_device *

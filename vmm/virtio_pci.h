@@ -5,9 +5,11 @@
 /* Modern virtio-pci transport (virtio 1.1 §4.1): common, notify, ISR and
  * device-specific configuration structures in BAR0, located through vendor
  * capabilities.  Queue notifications are KVM ioeventfds on the notify
- * addresses, so a guest kick never exits to the VMM.  Interrupts are INTx
- * with the ISR status register (§4.1.4.5); there is no MSI-X capability,
- * so drivers use INTx or poll. */
+ * addresses, so a guest kick never exits to the VMM.  Interrupts: MSI-X
+ * (§4.1.4.8, table and PBA in BAR0, one vector per queue plus one for
+ * configuration changes, see msix.h) when KVM has GSI routing and the
+ * driver enables it, each queue's call eventfd then wired to its vector's
+ * GSI with KVM_IRQFD; otherwise INTx with the ISR status (§4.1.4.5). */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,7 +35,10 @@
 #define VPCI_DEVCFG_LEN 0x100
 #define VPCI_NOTIFY_OFF 0x3000
 #define VPCI_NOTIFY_MULT 4
-#define VPCI_BAR_SIZE 0x4000
+#define VPCI_NOTIFY_LEN 0x1000
+#define VPCI_MSIX_TABLE_OFF 0x4000
+#define VPCI_MSIX_PBA_OFF 0x5000
+#define VPCI_BAR_SIZE 0x8000
 
 struct virtio_pci_queue {
     uint16_t size, max_size;
@@ -61,7 +66,10 @@ struct virtio_dev_ops {
 struct virtio_pci_stats {
     uint64_t resets, activations, needs_reset, bad_accesses, isr_reads;
     uint64_t notify_exits;   /* kicks that exited (ioeventfd missed) */
+    uint64_t intx;           /* interrupts raised on the INTx line */
 };
+
+struct msix_stats;
 
 int virtio_pci_create(struct vmm *, struct pci_bus *, uint16_t device_id,
                       uint32_t class_code, unsigned n_queues,
@@ -71,15 +79,25 @@ void virtio_pci_destroy(struct virtio_pci *);
 
 /* The eventfd KVM signals when the driver notifies queue 'q'. */
 int virtio_pci_kick_fd(const struct virtio_pci *, unsigned q);
-/* Used-buffer notification (ISR bit 0) and configuration change (ISR bit
- * 1, bumps config_generation): raise INTx.  Take vmm->lock first. */
-void virtio_pci_signal_queue(struct virtio_pci *);
+/* The eventfd the device signals for queue 'q' (a vhost-user call fd).
+ * While its MSI-X vector is open KVM delivers it (irqfd); otherwise the
+ * owner polls it and calls virtio_pci_signal_queue(). */
+void virtio_pci_set_call_fd(struct virtio_pci *, unsigned q, int fd);
+bool virtio_pci_call_in_kernel(const struct virtio_pci *, unsigned q);
+/* Used-buffer notification for queue 'q' (§4.1.5.2: its MSI-X vector, or
+ * ISR bit 0 + INTx) and configuration change (§4.1.5.3: the config
+ * vector, or ISR bit 1 + INTx; bumps config_generation).  Take vmm->lock
+ * first. */
+void virtio_pci_signal_queue(struct virtio_pci *, unsigned q);
 void virtio_pci_config_changed(struct virtio_pci *);
 
 uint8_t virtio_pci_status(const struct virtio_pci *);
 uint64_t virtio_pci_driver_features(const struct virtio_pci *);
 uint64_t virtio_pci_bar_addr(const struct virtio_pci *);
 const struct virtio_pci_stats *virtio_pci_get_stats(const struct virtio_pci *);
+bool virtio_pci_msix_enabled(const struct virtio_pci *);
+/* NULL without an MSI-X capability (KVM without GSI routing). */
+const struct msix_stats *virtio_pci_msix_stats(const struct virtio_pci *);
 const struct pci_device *virtio_pci_dev(const struct virtio_pci *);
 
 #endif

@@ -73,6 +73,19 @@ struct io_range {
 #define VMM_MAX_IO_RANGES 32
 #define VMM_MAX_VCPUS 64
 
+/* ---- Interrupt routing ---------------------------------------------------
+ * GSIs 0-23 keep KVM's default routes (PIC + IOAPIC pins); MSI routes get
+ * the GSIs from VMM_GSI_MSI_BASE up.  KVM_SET_GSI_ROUTING replaces the
+ * whole table, so every commit re-sends the defaults too. */
+#define VMM_GSI_MSI_BASE 24
+#define VMM_MAX_MSI_ROUTES 64
+
+struct vmm_msi_route {
+    uint64_t addr;
+    uint32_t data;
+    bool valid;                  /* in the table KVM has */
+};
+
 /* ---- Guest memory ------------------------------------------------------- */
 struct vm_mem_region {
     uint64_t gpa, size, offset;  /* offset inside the memfd / mapping */
@@ -95,6 +108,7 @@ struct vmm_api;
 
 struct vmm_timing {
     uint64_t start_ns;           /* process start (main) */
+    uint64_t ready_cpu_ns;       /* process CPU time when the vCPUs start */
     _Atomic uint64_t first_entry_ns;  /* first KVM_RUN issued */
     _Atomic uint64_t first_exit_ns;   /* first exit from the guest */
     _Atomic uint64_t first_post_ns;   /* first write to port 0x80 */
@@ -104,12 +118,16 @@ struct vmm {
     int kvm_fd, vm_fd;
     int vcpu_mmap_size;
     bool irqchip;
+    bool msi;                    /* GSI routing + irqfd + KVM_SIGNAL_MSI */
     uint64_t tsc_khz;
     struct vm_memory mem;
 
     pthread_mutex_t lock;        /* device state: held by I/O handlers */
     struct io_range ranges[VMM_MAX_IO_RANGES];
     unsigned n_ranges;
+
+    struct vmm_msi_route msi_routes[VMM_MAX_MSI_ROUTES];
+    unsigned n_msi_routes;       /* allocated, from VMM_GSI_MSI_BASE */
 
     struct vcpu *vcpus[VMM_MAX_VCPUS];
     unsigned n_vcpus;
@@ -148,6 +166,19 @@ void vmm_io_dispatch(struct vmm *, enum io_space, uint64_t addr, void *data,
                      unsigned len, bool is_write);
 int vmm_ioeventfd(struct vmm *, uint64_t addr, unsigned len, int fd,
                   bool assign) RSW_MUST_CHECK;
+/* MSI routing: 'n' consecutive GSIs (first in *gsi); set or clear the
+ * message of one; commit the table to KVM (KVM_SET_GSI_ROUTING). */
+int vmm_msi_alloc(struct vmm *, unsigned n, unsigned *gsi) RSW_MUST_CHECK;
+void vmm_msi_set(struct vmm *, unsigned gsi, uint64_t addr, uint32_t data,
+                 bool valid);
+int vmm_msi_commit(struct vmm *) RSW_MUST_CHECK;
+/* KVM_IRQFD: signalling 'fd' injects 'gsi' without leaving the kernel. */
+int vmm_irqfd(struct vmm *, int fd, unsigned gsi, bool assign)
+    RSW_MUST_CHECK;
+/* One MSI now (KVM_SIGNAL_MSI): 1 delivered, 0 blocked, negative errno. */
+int vmm_signal_msi(struct vmm *, uint64_t addr, uint32_t data);
+/* Wakes the main loop (e.g. the set of fds it must poll changed). */
+void vmm_wake_main(struct vmm *);
 /* Records why the VM stops (first caller wins) and stops the vCPUs. */
 void vmm_request_exit(struct vmm *, int code, const char *fmt, ...)
     RSW_PRINTF(3, 4);
@@ -155,8 +186,9 @@ void vmm_pause(struct vmm *);
 void vmm_resume(struct vmm *);
 
 /* memory.c */
+/* 'numa_node' >= 0 binds the memory to that node (libnuma, MPOL_BIND). */
 int vm_memory_create(struct vm_memory *, uint64_t size, bool hugepages,
-                     char *err, size_t errlen) RSW_MUST_CHECK;
+                     int numa_node, char *err, size_t errlen) RSW_MUST_CHECK;
 void vm_memory_destroy(struct vm_memory *);
 /* Host pointer for [gpa, gpa+len) inside one RAM region, or NULL. */
 void *vm_gpa_to_hva(const struct vm_memory *, uint64_t gpa, uint64_t len);
@@ -183,6 +215,17 @@ int serial_create(struct vmm *, const char *spec, struct serial **)
     RSW_MUST_CHECK;
 void serial_destroy(struct serial *);
 void serial_flush(struct serial *);
+/* Input received on COM1: bytes read from 'fd' (a terminal, 'tty', is put
+ * in raw mode and restored by serial_destroy). */
+int serial_attach_input(struct serial *, int fd, bool tty) RSW_MUST_CHECK;
+/* stdin when it is our foreground terminal, a pipe or a socket; 0 when
+ * there is nothing to attach. */
+int serial_attach_stdin(struct serial *) RSW_MUST_CHECK;
+/* The fd to poll for input, or -1 (none, or the receive FIFO is full). */
+int serial_input_fd(struct serial *);
+/* After POLLIN on that fd: reads what fits into the FIFO (vmm->lock is
+ * taken inside). */
+void serial_input_ready(struct serial *);
 
 /* legacy.c: i8042 reset, poweroff register, POST port. */
 int legacy_devices_create(struct vmm *) RSW_MUST_CHECK;

@@ -15,23 +15,15 @@ vmm=$1 cache=$2 limit=${3:-90}
 it_require_root
 [ -c /dev/kvm ] || it_skip "no /dev/kvm"
 
-fetch_kernel() {
-    local pkg dl
-    pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-          awk '/Depends: linux-image-.*-cloud-amd64/ { print $2; exit }')
-    [ -n "$pkg" ] || return 1
-    dl=$IT_WORK/dl
-    mkdir -p "$dl" "$cache"
-    (cd "$dl" && apt-get download "$pkg" >/dev/null 2>&1) || return 1
-    dpkg-deb -x "$dl"/"$pkg"_*.deb "$cache/root" || return 1
-}
-kernel=$(ls "$cache"/root/boot/vmlinuz-* 2>/dev/null | head -n 1)
-if [ -z "$kernel" ]; then
-    it_log "fetching the Debian cloud kernel into $cache"
-    fetch_kernel || it_skip "apt cannot download linux-image-*-cloud-amd64"
-    kernel=$(ls "$cache"/root/boot/vmlinuz-* 2>/dev/null | head -n 1)
-    [ -n "$kernel" ] || it_fail "no vmlinuz in the unpacked package"
-fi
+# The kernel package is fetched and unpacked by utilities/rsw-guest-image
+# (exit 3: apt cannot get it), into the cache the QEMU tests share.
+guest_image=$(dirname "$0")/../../utilities/rsw-guest-image
+images=$(bash "$guest_image" --kernel-only --no-install "$cache" 2>"$IT_WORK/guest-image.log")
+case $? in
+    0) kernel=$(echo "$images" | sed -n 's/^RSW_GUEST_KERNEL=//p') ;;
+    3) it_skip "$(tail -n 1 "$IT_WORK/guest-image.log")" ;;
+    *) it_fail "rsw-guest-image: $(tail -n 3 "$IT_WORK/guest-image.log")" ;;
+esac
 # extract_vmlinux: the bzImage's compressed payload (setup header
 # payload_offset/length, protocol 2.08+) unpacked to an ELF vmlinux.
 extract_vmlinux() {
@@ -99,9 +91,47 @@ fi
 vmlinux=$(extract_vmlinux) || it_skip "cannot unpack the bzImage payload (lz4/xz/gzip/zstd missing?)"
 serial=$IT_WORK/linux.serial
 start=$(date +%s.%N)
-it_start vmm "$vmm" --kernel "$vmlinux" --mem 512M -v --serial "file:$serial" \
+# Two vCPUs: the kernel must count them from our ACPI MADT (the Debian
+# cloud kernel has no MP-table support, CONFIG_X86_MPPARSE=n).
+it_start vmm "$vmm" --kernel "$vmlinux" --mem 512M --cpus 2 -v --serial "file:$serial" \
     --cmdline "console=ttyS0 earlyprintk=serial reboot=k panic=-1"
 pid=$IT_LAST_PID
+# wait_serial REGEX SECONDS: until the kernel printed REGEX or stopped.
+wait_serial() {
+    local i
+    for i in $(seq 1 $(($2 * 10))); do
+        grep -aEq "$1" "$serial" && return 0
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    grep -aEq "$1" "$serial"
+}
+since_start() { awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }'; }
+# check_acpi: the kernel found the RSDP at 0xE0000 (boot_params.acpi_rsdp_addr
+# or its BIOS-area scan) and our XSDT, FACP, DSDT and APIC (MADT) tables,
+# and, if it gets that far within acpi_limit here, allows exactly 2 CPUs.
+acpi_limit=${VMM_ACPI_LIMIT:-90}
+check_acpi() {
+    local t
+    wait_serial 'ACPI: RSDP 0x00000000000E0000 .*RSWVMM|valid RSDP was not found' 60 ||
+        it_fail "kernel printed no ACPI RSDP line within 60 s of its e820 map"
+    grep -aq 'valid RSDP was not found' "$serial" && it_fail "kernel did not find our RSDP"
+    # The table list is printed line by line at guest speed: APIC is last.
+    wait_serial 'ACPI: APIC 0x|ACPI: Reserving' 60
+    for tbl in XSDT FACP DSDT APIC; do
+        grep -aEq "ACPI: $tbl 0x00000000000E[0-9A-F]{4} .*RSWVMM RINGSWCH" "$serial" ||
+            it_fail "kernel did not list our $tbl table: $(grep -a 'ACPI:' "$serial" | head -n 8 | tr '\n' '|')"
+    done
+    acpi_result="RSDP, XSDT, FACP, DSDT, APIC found after $(since_start)s"
+    if wait_serial 'smpboot: Allowing [0-9]+ CPUs' "$acpi_limit"; then
+        grep -aq 'smpboot: Allowing 2 CPUs' "$serial" ||
+            it_fail "kernel did not take 2 CPUs from our MADT: $(grep -a -m1 'smpboot: Allowing' "$serial")"
+        acpi_result="$acpi_result; 'smpboot: Allowing 2 CPUs' after $(since_start)s"
+    else
+        acpi_result="$acpi_result; the kernel did not reach 'smpboot: Allowing N CPUs' within ${acpi_limit}s here (last: $(tail -n 1 "$serial" | cut -c1-80))"
+    fi
+    it_log "ACPI: $acpi_result"
+}
 for i in $(seq 1 $((limit * 10))); do
     grep -aq "Linux version" "$serial" 2>/dev/null && break
     kill -0 "$pid" 2>/dev/null || break
@@ -118,8 +148,9 @@ if grep -aq "Linux version" "$serial"; then
         sleep 0.1
     done
     grep -aq "$e820" "$serial" || it_fail "kernel did not report our e820 map"
+    check_acpi
     it_stop "$pid"
-    echo "PASS: Linux banner and e820 map on COM1 in ${t}s (full boot + ping skipped here: guest speed $speed instr/us; stock Linux stops with a KVM emulation failure on this nested KVM)"
+    echo "PASS: Linux banner and e820 map on COM1 in ${t}s; ACPI: $acpi_result (full boot + ping skipped here: guest speed $speed instr/us; stock Linux stops with a KVM emulation failure on this nested KVM)"
     exit 0
 fi
 kill -0 "$pid" 2>/dev/null && it_stop "$pid"

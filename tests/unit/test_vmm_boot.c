@@ -188,6 +188,7 @@ test_boot_params(void **state)
     struct boot_params_args a = {
         .cmdline_addr = BOOT_CMDLINE_ADDR, .initrd_addr = 0x7000000,
         .initrd_size = 0x12345, .regions = one, .n_regions = 1,
+        .acpi_rsdp_addr = 0xe0000,
     };
     struct boot_params *bp = malloc(sizeof *bp);
     struct bzimage_info bi;
@@ -207,6 +208,7 @@ test_boot_params(void **state)
     assert_int_equal(bp->hdr.vid_mode, 0xffff);
     assert_int_equal(bp->e820_entries, 3);
     assert_int_equal(bp->ext_cmd_line_ptr, 0);
+    assert_int_equal(bp->acpi_rsdp_addr, 0xe0000);
     assert_int_equal(bp->screen_info.orig_x, 0);   /* rest zeroed */
     free(bp);
     free(img);
@@ -227,9 +229,9 @@ test_linux_load(void **state)
     assert_true(fd >= 0);
     assert_int_equal(write(fd, img, IMG_SIZE), IMG_SIZE);
     close(fd);
-    assert_int_equal(vm_memory_create(&m, 64 << 20, false, err, sizeof err),
-                     0);
-    assert_int_equal(linux_load(&m, path, NULL, "console=ttyS0", &e, err,
+    assert_int_equal(vm_memory_create(&m, 64 << 20, false, -1, err,
+                                      sizeof err), 0);
+    assert_int_equal(linux_load(&m, path, NULL, "console=ttyS0", 0, &e, err,
                                 sizeof err), 0);
     assert_true(e.rip == BZ_LOAD_ADDR + 0x200 && e.rsi == BOOT_PARAMS_ADDR);
     assert_memory_equal(m.host + BZ_LOAD_ADDR, img + IMG_SETUP_SIZE,
@@ -239,7 +241,7 @@ test_linux_load(void **state)
     fd = open(path, O_WRONLY);
     assert_int_equal(write(fd, img, IMG_SIZE), IMG_SIZE);
     close(fd);
-    assert_int_equal(linux_load(&m, path, NULL, "console=ttyS0", &e, err,
+    assert_int_equal(linux_load(&m, path, NULL, "console=ttyS0", 0, &e, err,
                                 sizeof err), -EINVAL);
     assert_non_null(strstr(err, "--cmdline"));
     put(img, 0x260, 0x10000000, 4);                /* init_size 256 MiB */
@@ -247,10 +249,10 @@ test_linux_load(void **state)
     fd = open(path, O_WRONLY);
     assert_int_equal(write(fd, img, IMG_SIZE), IMG_SIZE);
     close(fd);
-    assert_int_equal(linux_load(&m, path, NULL, "", &e, err, sizeof err),
+    assert_int_equal(linux_load(&m, path, NULL, "", 0, &e, err, sizeof err),
                      -ENOMEM);
     assert_non_null(strstr(err, "--mem too small"));
-    assert_int_equal(linux_load(&m, "/nonexistent/bz", NULL, "", &e, err,
+    assert_int_equal(linux_load(&m, "/nonexistent/bz", NULL, "", 0, &e, err,
                                 sizeof err), -ENOENT);
     vm_memory_destroy(&m);
     unlink(path);

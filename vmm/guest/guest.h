@@ -3,8 +3,9 @@
 #define RSW_GUEST_H 1
 
 /* The freestanding test guest: port I/O, serial output, timing, and its
- * own virtio-pci modern net driver (virtio.c).  No libc, no interrupts:
- * everything polls.  Under nested KVM here a guest runs at roughly one
+ * own virtio-pci modern net driver (virtio.c).  No libc; everything polls
+ * except the *-irq modes, which sleep in HLT until an MSI-X interrupt
+ * (irq.c).  Under nested KVM here a guest runs at roughly one
  * instruction per microsecond, so hot paths avoid per-byte loops. */
 
 #include <stdbool.h>
@@ -67,9 +68,12 @@ struct net {
     uint8_t mac[6];
     uint16_t tx_free[QSZ_MAX];
     unsigned n_tx_free;
+    bool msix;                   /* RX interrupts on MSI-X vector 1 */
 };
 
-int net_init(struct net *, const char **why);
+/* With 'msix', RX used-buffer interrupts arrive as IRQ_VECTOR_MSI through
+ * MSI-X (§4.1.5.1.2: queue 0 -> table entry 1; no config interrupt). */
+int net_init(struct net *, bool msix, const char **why);
 /* 1 with the id and length of a used buffer, else 0. */
 int vq_get_used(struct vq *, uint16_t *id, uint32_t *len);
 void vq_post(struct vq *, uint16_t id, uint64_t addr, uint32_t len,
@@ -79,5 +83,12 @@ static inline uint8_t *buf_ptr(const struct vq *q, uint16_t i)
 { return (uint8_t *) (uintptr_t) (q->buf_gpa + (uint64_t) i * BUF_SIZE); }
 /* Reclaims finished TX buffers into the free stack. */
 void net_tx_reclaim(struct net *);
+
+/* irq.c */
+#define IRQ_VECTOR_MSI 0x40
+#define IRQ_VECTOR_TICK 0x41
+extern volatile uint64_t irq_msi_count, irq_tick_count, irq_other_count;
+void irq_init(void);
+void irq_wait(bool (*ready)(void));
 
 #endif

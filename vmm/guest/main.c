@@ -183,8 +183,15 @@ recv_account(struct recv_stats *s, int r, uint32_t seq)
     }
 }
 
+static bool
+rx_ready(void)
+{
+    return net.rx.used_seen != net.rx.used->idx;
+}
+
+/* recv:N polls; recv-irq:N sleeps in HLT until the MSI-X interrupt. */
 static int
-mode_recv(uint64_t n)
+mode_recv(uint64_t n, bool irq)
 {
     struct recv_stats s = { 0 };
     uint64_t last = rdtsc(), start = last, idle = 5000 * tsc_per_ms();
@@ -204,17 +211,25 @@ mode_recv(uint64_t n)
             last = rdtsc();
         } else if (rdtsc() - last > (s.ok ? idle : 12 * idle)) {
             break;
+        } else if (irq) {
+            irq_wait(rx_ready);
         }
     }
     s.lost = s.ok < n ? n - s.ok : 0;
-    result_start("recv", n);
+    result_start(irq ? "recv-irq" : "recv", n);
     print_kv("received", s.ok);
     print_kv("lost", s.lost);
     print_kv("reordered", s.reordered);
     print_kv("corrupt", s.corrupt);
     print_kv("foreign", s.foreign);
     print_kv("usec", cycles_to_us(last - start));
-    bool good = !s.lost && !s.reordered && !s.corrupt;
+    if (irq) {
+        print_kv("interrupts", irq_msi_count);
+        print_kv("ticks", irq_tick_count);
+        print_kv("other_irqs", irq_other_count);
+    }
+    bool good = !s.lost && !s.reordered && !s.corrupt
+                && (!irq || irq_msi_count);
     print(good ? " status=ok\n" : " status=fail\n");
     return good ? 0 : 1;
 }
@@ -369,9 +384,12 @@ run_net_mode(const char *mode)
 {
     const char *why = "";
     uint64_t n;
-    bool has_n;
+    bool has_n, irq = parse_mode(mode, "recv-irq", &n, &has_n);
 
-    if (net_init(&net, &why)) {
+    if (irq) {
+        irq_init();
+    }
+    if (net_init(&net, irq, &why)) {
         print("RESULT mode=");
         print(mode);
         print(" status=error reason=");
@@ -388,7 +406,10 @@ run_net_mode(const char *mode)
         return mode_send(n);
     }
     if (parse_mode(mode, "recv", &n, &has_n) && has_n) {
-        return mode_recv(n);
+        return mode_recv(n, false);
+    }
+    if (irq && has_n) {
+        return mode_recv(n, true);
     }
     if (parse_mode(mode, "echo", &n, &has_n)) {
         return mode_echo(n, has_n);

@@ -27,9 +27,17 @@
 #define RXBUF_GPA 0x500000ull
 #define TXBUF_GPA 0x600000ull
 
+#define MSIX_CAP_ID 0x11
+#define MSIX_ENABLE (1u << 31)         /* Message Control bit 15, as dword */
+#define MSIX_VECTOR_RX 1
+#define MSI_ADDR 0xfee00000u           /* LAPIC 0, physical, fixed */
+#define NO_VECTOR 0xffff
+
 struct caps {
     volatile uint8_t *common, *isr, *device, *notify;
     uint32_t notify_mult;
+    unsigned msix_cap;                 /* config offset, 0: none */
+    volatile uint32_t *msix_table;
 };
 
 static uint32_t
@@ -84,6 +92,13 @@ find_caps(unsigned dev, struct caps *c)
         unsigned type = (w0 >> 24) & 0xff, bar = pci_read(dev, ptr + 4) & 0xff;
         volatile uint8_t *p;
 
+        if ((w0 & 0xff) == MSIX_CAP_ID) {
+            uint32_t t = pci_read(dev, ptr + 4);
+            c->msix_cap = ptr;
+            c->msix_table = (volatile uint32_t *) (uintptr_t)
+                (pci_bar(dev, t & 7) + (t & ~7u));
+            continue;
+        }
         if ((w0 & 0xff) != 0x09 || bar > 5) {
             continue;
         }
@@ -105,9 +120,10 @@ find_caps(unsigned dev, struct caps *c)
 #define CC32(c, off) (*(volatile uint32_t *) ((c) + (off)))
 
 /* §4.1.4.3 common configuration offsets. */
-enum { DFSEL = 0, DF = 4, GFSEL = 8, GF = 12, STATUS = 0x14, QSEL = 0x16,
-       QSIZE = 0x18, QENABLE = 0x1c, QNOFF = 0x1e, QDESC = 0x20,
-       QDRIVER = 0x28, QDEVICE = 0x30 };
+enum { DFSEL = 0, DF = 4, GFSEL = 8, GF = 12, MSIXCFG = 0x10,
+       STATUS = 0x14, QSEL = 0x16, QSIZE = 0x18, QMSIX = 0x1a,
+       QENABLE = 0x1c, QNOFF = 0x1e, QDESC = 0x20, QDRIVER = 0x28,
+       QDEVICE = 0x30 };
 
 static void
 cc_write64(volatile uint8_t *c, unsigned off, uint64_t v)
@@ -116,9 +132,28 @@ cc_write64(volatile uint8_t *c, unsigned off, uint64_t v)
     CC32(c, off + 4) = (uint32_t) (v >> 32);
 }
 
+/* PCI 3.0 §6.8.2: enable MSI-X, program entry MSIX_VECTOR_RX (others
+ * stay masked), no configuration-change vector (§4.1.4.3). */
+static int
+msix_setup(unsigned dev, const struct caps *c)
+{
+    volatile uint32_t *e = c->msix_table + 4 * MSIX_VECTOR_RX;
+
+    if (!c->msix_cap) {
+        return -1;
+    }
+    pci_write32(dev, c->msix_cap, pci_read(dev, c->msix_cap) | MSIX_ENABLE);
+    e[0] = MSI_ADDR;
+    e[1] = 0;
+    e[2] = IRQ_VECTOR_MSI;                      /* fixed, edge */
+    e[3] = 0;                                   /* unmask */
+    CC16(c->common, MSIXCFG) = NO_VECTOR;
+    return 0;
+}
+
 static int
 setup_vq(const struct caps *c, struct vq *q, uint16_t index, uint64_t gpa,
-         uint64_t buf_gpa)
+         uint64_t buf_gpa, uint16_t vector)
 {
     uint16_t size;
 
@@ -138,7 +173,14 @@ setup_vq(const struct caps *c, struct vq *q, uint16_t index, uint64_t gpa,
     q->avail = (void *) (uintptr_t) (gpa + 0x1000);
     q->used = (void *) (uintptr_t) (gpa + 0x2000);
     q->buf_gpa = buf_gpa;
-    q->avail->flags = AVAIL_F_NO_INTERRUPT;      /* we poll */
+    /* Polled queues ask for no interrupts (§2.6.7). */
+    q->avail->flags = vector == NO_VECTOR ? AVAIL_F_NO_INTERRUPT : 0;
+    if (vector != NO_VECTOR) {
+        CC16(c->common, QMSIX) = vector;
+        if (CC16(c->common, QMSIX) != vector) {
+            return -1;                          /* §4.1.5.1.2: refused */
+        }
+    }
     q->avail->idx = 0;
     q->used->flags = 0;
     q->used->idx = 0;
@@ -186,7 +228,7 @@ negotiate(const struct caps *c, struct net *n, const char **why)
 }
 
 int
-net_init(struct net *n, const char **why)
+net_init(struct net *n, bool msix, const char **why)
 {
     struct caps c = { 0 };
     int dev = pci_find();
@@ -203,9 +245,15 @@ net_init(struct net *n, const char **why)
     if (negotiate(&c, n, why)) {
         return -1;
     }
-    if (setup_vq(&c, &n->rx, 0, RXQ_GPA, RXBUF_GPA)
-        || setup_vq(&c, &n->tx, 1, TXQ_GPA, TXBUF_GPA)) {
-        *why = "bad_queue_size";
+    if (msix && msix_setup((unsigned) dev, &c)) {
+        *why = "no_msix";
+        return -1;
+    }
+    n->msix = msix;
+    if (setup_vq(&c, &n->rx, 0, RXQ_GPA, RXBUF_GPA,
+                 msix ? MSIX_VECTOR_RX : NO_VECTOR)
+        || setup_vq(&c, &n->tx, 1, TXQ_GPA, TXBUF_GPA, NO_VECTOR)) {
+        *why = "bad_queue";
         CC8(c.common, STATUS) = ST_FAILED;
         return -1;
     }
