@@ -5,9 +5,15 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Built in: serve "T" and "Tclient" (vhostuser, vhostuserclient). */
 static const struct port_class *const port_classes[] = {
     &port_vhost_class,
 };
+
+/* Registered at run time (port_class_register): serve exactly "T". */
+#define PORT_MAX_REGISTERED 8
+static const struct port_class *registered[PORT_MAX_REGISTERED];
+static unsigned n_registered;
 
 static const char *const drop_names[PORT_DROP_N] = {
     [PORT_DROP_TX_NO_ROOM] = "tx_no_room",
@@ -38,27 +44,75 @@ port_args_get(const struct port_args *a, const char *key)
     return NULL;
 }
 
+static const struct port_class *
+port_class_find(const char *type)
+{
+    for (size_t i = 0; i < RSW_ARRAY_SIZE(port_classes); i++) {
+        const struct port_class *c = port_classes[i];
+        size_t len = strlen(c->type);
+        if (!strncmp(type, c->type, len)
+            && (!type[len] || !strcmp(type + len, "client"))) {
+            return c;
+        }
+    }
+    for (unsigned i = 0; i < n_registered; i++) {
+        if (!strcmp(type, registered[i]->type)) {
+            return registered[i];
+        }
+    }
+    return NULL;
+}
+
+int
+port_class_register(const struct port_class *c)
+{
+    if (port_class_find(c->type)) {
+        return -EEXIST;
+    }
+    if (n_registered >= PORT_MAX_REGISTERED) {
+        return -ENOSPC;
+    }
+    registered[n_registered++] = c;
+    return 0;
+}
+
+/* "vhostuser, vhostuserclient, dpdk": what port_class_find() accepts. */
+static void
+port_types_format(char *buf, size_t size)
+{
+    size_t n;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < RSW_ARRAY_SIZE(port_classes); i++) {
+        n = strlen(buf);
+        snprintf(buf + n, size - n, "%s%s, %sclient", n ? ", " : "",
+                 port_classes[i]->type, port_classes[i]->type);
+    }
+    for (unsigned i = 0; i < n_registered; i++) {
+        n = strlen(buf);
+        snprintf(buf + n, size - n, ", %s", registered[i]->type);
+    }
+}
+
 int
 port_create(const char *type, const char *name, const struct port_args *args,
             const struct port_hooks *hooks, struct port **out, char *err,
             size_t esz)
 {
-    for (size_t i = 0; i < RSW_ARRAY_SIZE(port_classes); i++) {
-        const struct port_class *c = port_classes[i];
-        /* A class serves "T" and "Tclient" (vhostuser, vhostuserclient). */
-        size_t len = strlen(c->type);
-        if (!strncmp(type, c->type, len)
-            && (!type[len] || !strcmp(type + len, "client"))) {
-            if (strlen(name) >= PORT_NAME_MAX) {
-                snprintf(err, esz, "port name too long");
-                return -EINVAL;
-            }
-            return c->construct(type, name, args, hooks, out, err, esz);
-        }
+    const struct port_class *c = port_class_find(type);
+    char types[128];
+
+    if (!c) {
+        port_types_format(types, sizeof types);
+        snprintf(err, esz, "unknown interface type '%s' (supported: %s)",
+                 type, types);
+        return -EINVAL;
     }
-    snprintf(err, esz, "unknown interface type '%s' (supported: vhostuser, "
-             "vhostuserclient)", type);
-    return -EINVAL;
+    if (strlen(name) >= PORT_NAME_MAX) {
+        snprintf(err, esz, "port name too long");
+        return -EINVAL;
+    }
+    return c->construct(type, name, args, hooks, out, err, esz);
 }
 
 void

@@ -7,9 +7,9 @@
  * A provider is a 'struct port_class' ops table; a port object starts with
  * a 'struct port' the datapath reads (name, number, counters), the rest is
  * the provider's.  Today: "vhostuser" / "vhostuserclient" (port_vhost.c,
- * our own vhost-user library).  The DPDK ethdev provider ("dpdk") plugs in
- * the same way: its rx_burst wraps rte_eth_rx_burst mbufs as dp_packets,
- * rx_release frees them, tx_batch copies or hands over mbufs.
+ * our own vhost-user library), built in; "dpdk" (port_dpdk.c, any DPDK
+ * ethdev), registered at run time with port_class_register() because it
+ * needs DPDK.
  *
  * Threads.  construct/destruct/control_fd/run/get_status run on the
  * control thread.  rx_burst and rx_release of one rx queue run on the one
@@ -112,6 +112,14 @@ struct port_class {
     /* One-line human status ("connected", "waiting for frontend"). */
     void (*get_status)(const struct port *, char *buf, size_t size);
 };
+
+/* Adds a provider that lives outside this DPDK-free library: the DPDK
+ * ethdev class (port_dpdk.h) is registered by rsw-switchd after the EAL is
+ * up, so unit tests and fuzzers link the datapath core without DPDK.  A
+ * registered class serves exactly its type.  Call from the control thread
+ * before ports of that type are created.  -EEXIST if the type is taken,
+ * -ENOSPC when the table is full. */
+int port_class_register(const struct port_class *) RSW_MUST_CHECK;
 
 /* Constructs a port of 'type' (looked up among the known classes). */
 int port_create(const char *type, const char *name, const struct port_args *,
