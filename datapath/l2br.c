@@ -2,6 +2,7 @@
 /* Built-in slow path: bridges, port rules, MAC learning (see l2br.h). */
 #include "l2br.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -553,22 +554,200 @@ xlate_normal(struct l2br *l, struct l2br_bridge *b, uint32_t in_ofport,
     return 0;   /* destination behind the input port: drop (as a switch) */
 }
 
+/* What the rule's actions so far made of the packet. */
+struct xlate_ctx {
+    const struct l2br_bridge *b;
+    uint32_t in_ofport;
+    const struct flow *flow;
+    struct flow_wc *wc;
+    struct dp_actions *a;
+    unsigned n_tags;           /* VLAN tags the packet has now */
+};
+
+/* A decision that depends on how many tags the packet has. */
+static void
+xlate_vlan_dep(struct xlate_ctx *x)
+{
+    for (int i = 0; i < FLOW_MAX_VLANS; i++) {
+        x->wc->masks.vlans[i].tpid = UINT16_MAX;
+    }
+}
+
+static bool
+xlate_is_ipv4(struct xlate_ctx *x)
+{
+    x->wc->masks.dl_type = UINT16_MAX;
+    return x->flow->dl_type == htons(DP_ETH_TYPE_IPV4);
+}
+
+static int
+xlate_output(struct xlate_ctx *x, uint32_t ofport)
+{
+    const struct l2br_port *p = port_by_ofport(x->b, ofport);
+
+    /* A rule may name a port that does not exist (yet); output to the
+     * input port needs an explicit in_port action in OpenFlow. */
+    if (!p || ofport == x->in_ofport) {
+        return 0;
+    }
+    return dp_actions_add_output(x->a, p->dp_port);
+}
+
+/* mod_vlan_vid / mod_vlan_pcp: rewrite the outer tag, or push one. */
+static int
+xlate_mod_vlan(struct xlate_ctx *x, bool vid, uint32_t v)
+{
+    struct dp_action d = {.type = vid ? DP_ACTION_SET_VLAN_VID
+                                      : DP_ACTION_SET_VLAN_PCP};
+
+    xlate_vlan_dep(x);
+    if (!x->n_tags) {
+        d.type = DP_ACTION_PUSH_VLAN;
+        d.vlan.tpid = DP_ETH_TYPE_VLAN;
+        d.vlan.tci = (uint16_t) (vid ? v : v << 13);
+        x->n_tags++;
+    } else if (vid) {
+        d.u16 = (uint16_t) v;
+    } else {
+        d.u8 = (uint8_t) v;
+    }
+    return dp_actions_add(x->a, &d);
+}
+
+static int
+xlate_vlan(struct xlate_ctx *x, const struct port_rule_act *r)
+{
+    struct dp_action d = {.type = DP_ACTION_POP_VLAN};
+
+    switch (r->type) {
+    case PORT_RULE_ACT_MOD_VLAN_VID:
+    case PORT_RULE_ACT_MOD_VLAN_PCP:
+        return xlate_mod_vlan(x, r->type == PORT_RULE_ACT_MOD_VLAN_VID,
+                              r->u32);
+    case PORT_RULE_ACT_STRIP_VLAN:
+        xlate_vlan_dep(x);
+        if (!x->n_tags) {
+            return 0;
+        }
+        x->n_tags--;
+        return dp_actions_add(x->a, &d);
+    default:    /* PORT_RULE_ACT_PUSH_VLAN */
+        xlate_vlan_dep(x);
+        if (x->n_tags >= FLOW_MAX_VLANS) {
+            return -E2BIG;  /* no third tag (as OVS): the packet drops */
+        }
+        x->n_tags++;
+        d.type = DP_ACTION_PUSH_VLAN;
+        d.vlan.tpid = (uint16_t) r->u32;
+        return dp_actions_add(x->a, &d);
+    }
+}
+
+/* mod_nw_* and mod_tp_*: only for IPv4 (and TCP/UDP) packets. */
+static int
+xlate_l3l4(struct xlate_ctx *x, const struct port_rule_act *r)
+{
+    static const uint8_t types[] = {
+        [PORT_RULE_ACT_MOD_NW_SRC] = DP_ACTION_SET_IPV4_SRC,
+        [PORT_RULE_ACT_MOD_NW_DST] = DP_ACTION_SET_IPV4_DST,
+        [PORT_RULE_ACT_MOD_NW_TOS] = DP_ACTION_SET_IPV4_DSCP,
+        [PORT_RULE_ACT_MOD_NW_TTL] = DP_ACTION_SET_IPV4_TTL,
+        [PORT_RULE_ACT_MOD_TP_SRC] = DP_ACTION_SET_TP_SRC,
+        [PORT_RULE_ACT_MOD_TP_DST] = DP_ACTION_SET_TP_DST,
+    };
+    struct dp_action d = {.type = types[r->type]};
+    const struct flow *f = x->flow;
+
+    if (!xlate_is_ipv4(x)) {
+        return 0;
+    }
+    if (d.type == DP_ACTION_SET_TP_SRC || d.type == DP_ACTION_SET_TP_DST) {
+        x->wc->masks.nw_proto = UINT8_MAX;
+        x->wc->masks.nw_frag = UINT8_MAX;
+        if ((f->nw_proto != DP_IPPROTO_TCP && f->nw_proto != DP_IPPROTO_UDP)
+            || (f->nw_frag & FLOW_NW_FRAG_LATER)) {
+            return 0;
+        }
+        d.proto = f->nw_proto;
+        d.u16 = (uint16_t) r->u32;
+    } else if (d.type == DP_ACTION_SET_IPV4_SRC
+               || d.type == DP_ACTION_SET_IPV4_DST) {
+        d.ipv4 = r->u32;
+    } else {
+        d.u8 = (uint8_t) r->u32;
+    }
+    return dp_actions_add(x->a, &d);
+}
+
+static int
+xlate_act(struct xlate_ctx *x, const struct port_rule_act *r)
+{
+    struct dp_action d = {.type = DP_ACTION_SET_ETH_SRC};
+
+    switch ((enum port_rule_act_type) r->type) {
+    case PORT_RULE_ACT_OUTPUT:
+        return xlate_output(x, r->u32);
+    case PORT_RULE_ACT_MOD_DL_DST:
+        d.type = DP_ACTION_SET_ETH_DST;
+        /* fall through */
+    case PORT_RULE_ACT_MOD_DL_SRC:
+        memcpy(d.mac, r->mac, sizeof d.mac);
+        return dp_actions_add(x->a, &d);
+    case PORT_RULE_ACT_MOD_VLAN_VID:
+    case PORT_RULE_ACT_MOD_VLAN_PCP:
+    case PORT_RULE_ACT_STRIP_VLAN:
+    case PORT_RULE_ACT_PUSH_VLAN:
+        return xlate_vlan(x, r);
+    case PORT_RULE_ACT_MOD_NW_SRC:
+    case PORT_RULE_ACT_MOD_NW_DST:
+    case PORT_RULE_ACT_MOD_NW_TOS:
+    case PORT_RULE_ACT_MOD_NW_TTL:
+    case PORT_RULE_ACT_MOD_TP_SRC:
+    case PORT_RULE_ACT_MOD_TP_DST:
+        return xlate_l3l4(x, r);
+    default:
+        return -EINVAL;
+    }
+}
+
+/* The rule's actions, in order, into datapath actions. */
 static int
 xlate_rule(const struct l2br_bridge *b, uint32_t in_ofport,
-           const struct port_rule *rule, struct dp_actions *a)
+           const struct port_rule *rule, const struct flow *flow,
+           struct flow_wc *wc, struct dp_actions *a)
 {
-    for (uint32_t i = 0; i < rule->n_outputs; i++) {
-        const struct l2br_port *p = port_by_ofport(b, rule->outputs[i]);
-        /* A rule may name a port that does not exist (yet); output to the
-         * input port needs an explicit in_port action in OpenFlow. */
-        if (p && rule->outputs[i] != in_ofport) {
-            int err = dp_actions_add_output(a, p->dp_port);
-            if (err) {
-                return err;
-            }
+    struct xlate_ctx x = {
+        .b = b, .in_ofport = in_ofport, .flow = flow, .wc = wc, .a = a,
+        .n_tags = (flow->vlans[0].tpid != 0) + (flow->vlans[1].tpid != 0),
+    };
+
+    for (uint32_t i = 0; i < rule->n_acts; i++) {
+        int err = xlate_act(&x, &rule->acts[i]);
+        if (err == -E2BIG) {
+            /* More tags than a packet may carry: drop it (megaflow and
+             * all, so it does not come back to the slow path). */
+            dp_actions_init(a);
+            return 0;
+        }
+        if (err) {
+            return err;
         }
     }
     return 0;
+}
+
+/* The outer VID the rule lookup sees; un-wildcards it if rules use it. */
+static uint16_t
+xlate_lookup_vlan(const struct l2br_bridge *b, const struct flow *flow,
+                  struct flow_wc *wc)
+{
+    if (!port_rules_match_vlan(b->rules)) {
+        return PORT_RULE_VLAN_NONE;     /* not looked at */
+    }
+    wc->masks.vlans[0].tpid = UINT16_MAX;
+    wc->masks.vlans[0].tci |= htons(0x0fff);
+    return flow->vlans[0].tpid ? ntohs(flow->vlans[0].tci) & 0x0fff
+                               : PORT_RULE_VLAN_NONE;
 }
 
 int
@@ -590,7 +769,8 @@ l2br_translate(void *ctx, const struct flow *flow, struct flow_wc *wc,
     if (!slot.br) {
         goto out;       /* port not (or no longer) on a bridge: drop */
     }
-    rule = port_rules_lookup(slot.br->rules, slot.ofport);
+    rule = port_rules_lookup(slot.br->rules, slot.ofport,
+                             xlate_lookup_vlan(slot.br, flow, wc));
     if (!rule) {
         goto out;       /* table miss: drop, like an empty OpenFlow table */
     }
@@ -598,7 +778,7 @@ l2br_translate(void *ctx, const struct flow *flow, struct flow_wc *wc,
     if (rule->action == PORT_RULE_NORMAL) {
         err = xlate_normal(l, slot.br, slot.ofport, flow, wc, a);
     } else if (rule->action == PORT_RULE_OUTPUT) {
-        err = xlate_rule(slot.br, slot.ofport, rule, a);
+        err = xlate_rule(slot.br, slot.ofport, rule, flow, wc, a);
     }
 out:
     pthread_mutex_unlock(&l->mutex);

@@ -15,8 +15,12 @@
  *
  * Megaflow masks: translate always un-wildcards in_port (the rule lookup
  * depends on it); with NORMAL also dl_src (learning) and dl_dst
- * (forwarding).  Nothing else, so a port-to-port rule yields one megaflow
- * per input port whatever the traffic.
+ * (forwarding); when some rule of the bridge matches dl_vlan, the outer
+ * tag's presence and VID; for a rule's actions what they depended on:
+ * mod_vlan_vid/pcp, strip_vlan and push_vlan the tags' presence (rewrite or
+ * push?), mod_nw_* dl_type (IPv4?), mod_tp_* also nw_proto and nw_frag.
+ * Nothing else, so a port-to-port rule yields one megaflow per input port
+ * (and tag layout, for VLAN actions) whatever the traffic.
  *
  * Invalidation: every change that can alter a translation (rules, ports,
  * a MAC learned, moved or expired) calls the invalidate callback, which

@@ -27,22 +27,22 @@
  * A non-zero return drops the packet (counted as an upcall failure) and
  * installs nothing.
  *
- * Today's actions are output (to one or many ports) and drop (no output);
- * VLAN push/pop and set-field come with the OpenFlow pipeline. */
+ * Actions (dp_actions.h) are an ordered list: outputs, push/pop VLAN,
+ * and sets of Ethernet, VLAN, IPv4 and TCP/UDP fields, run after
+ * classification on the packet's private header copy (the key is not
+ * re-extracted, OVS semantics).  A translation that emits an action whose
+ * effect depends on the packet (mod_vlan_vid pushes a tag on an untagged
+ * packet but rewrites it on a tagged one; IPv4 sets only on IPv4) must
+ * un-wildcard what it looked at (vlans[].tpid, dl_type, nw_proto...). */
 
 #include <stddef.h>
 #include <stdint.h>
+#include "dp_actions.h"
 #include "flow.h"
 #include "vhost/compiler.h"
 
 /* Datapath port numbers are 0..DP_MAX_PORTS-1. */
 #define DP_MAX_PORTS 256
-#define DP_ACTIONS_MAX_OUTPUTS 64
-
-struct dp_actions {
-    uint32_t n_outputs;                       /* 0: drop */
-    uint32_t outputs[DP_ACTIONS_MAX_OUTPUTS]; /* datapath port numbers */
-};
 
 typedef int upcall_translate_fn(void *ctx, const struct flow *,
                                 struct flow_wc *wc_out,
@@ -52,18 +52,5 @@ struct upcall_handler {
     upcall_translate_fn *translate;
     void *ctx;
 };
-
-static inline void
-dp_actions_init(struct dp_actions *a)
-{
-    a->n_outputs = 0;
-}
-
-/* Appends an output unless it is already there; -ENOSPC when full. */
-int dp_actions_add_output(struct dp_actions *, uint32_t port_no)
-    RSW_MUST_CHECK;
-
-/* "output:1,output:2" / "drop" (datapath port numbers) into buf. */
-char *dp_actions_format(const struct dp_actions *, char *buf, size_t size);
 
 #endif
