@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "rxq_sched.h"
 #include "vhost/vlog.h"
 
@@ -22,6 +23,23 @@ core_numa(unsigned core)
     }
     int node = numa_node_of_cpu((int) core);
     return node < 0 ? RXQ_SCHED_NUMA_ANY : node;
+}
+
+static void
+snapshot_free(struct dpif_snapshot *s)
+{
+    if (s) {
+        free(s->ctrs);
+        free(s);
+    }
+}
+
+/* Busy cycles rx queue slot 'i' of 's' has used since it first appeared. */
+static uint64_t
+snapshot_cycles(const struct dpif_snapshot *s, unsigned i)
+{
+    return s->rxqs[i].cycles_base
+           + __atomic_load_n(&s->ctrs[i].cycles, __ATOMIC_RELAXED);
 }
 
 int
@@ -65,7 +83,7 @@ err_stop:
     for (unsigned i = 0; i < dp->n_pmds; i++) {
         dpif_pmd_stop(&dp->pmds[i]);
     }
-    free(dp->snap);
+    snapshot_free(dp->snap);
 err_free:
     free(dp);
     return err;
@@ -82,10 +100,12 @@ dpif_destroy(struct dpif *dp)
     }
     /* No PMD runs any more: ports can go without publishing. */
     for (unsigned i = 0; i < DP_MAX_PORTS; i++) {
+        capture_destroy(dp->captures[i]);
+        dp->captures[i] = NULL;
         port_destroy(dp->ports[i]);
         dp->ports[i] = NULL;
     }
-    free(dp->snap);
+    snapshot_free(dp->snap);
     free(dp);
 }
 
@@ -137,6 +157,30 @@ count_rxqs(const struct dpif *dp)
     return n;
 }
 
+/* Carries each queue's measured cycles and warning state over from 'old'
+ * (both lists are in port number, then queue order: one merge walk). */
+static void
+carry_over(const struct dpif_snapshot *old, struct dpif_snapshot *s)
+{
+    unsigned j = 0;
+
+    for (unsigned i = 0; i < s->n_rxqs; i++) {
+        struct dpif_rxq *q = &s->rxqs[i];
+        q->warned = NUMA_MEM_WARN_INIT;
+        while (j < old->n_rxqs
+               && (old->rxqs[j].port->port_no < q->port->port_no
+                   || (old->rxqs[j].port->port_no == q->port->port_no
+                       && old->rxqs[j].qid < q->qid))) {
+            j++;
+        }
+        if (j < old->n_rxqs && old->rxqs[j].port == q->port
+            && old->rxqs[j].qid == q->qid) {
+            q->cycles_base = snapshot_cycles(old, j);
+            q->warned = old->rxqs[j].warned;
+        }
+    }
+}
+
 /* The rx queue list, in port number order, with a PMD for each. */
 static int
 build_rxqs(const struct dpif *dp, struct dpif_snapshot *s)
@@ -161,11 +205,17 @@ build_rxqs(const struct dpif *dp, struct dpif_snapshot *s)
             s->rxqs[n].port = p;
             s->rxqs[n].qid = qid;
             s->rxqs[n].numa = p->class->rxq_numa(p, qid);
-            q[n].numa = s->rxqs[n].numa;
             n++;
         }
     }
-    err = rxq_sched_assign(pmds, dp->n_pmds, q, n, assign, cross);
+    carry_over(dp->snap, s);
+    for (unsigned i = 0; i < n; i++) {
+        q[i].numa = s->rxqs[i].numa;
+        q[i].cycles = s->rxqs[i].cycles_base;
+    }
+    err = dp->sched_by_cycles
+          ? rxq_sched_assign_cycles(pmds, dp->n_pmds, q, n, assign, cross)
+          : rxq_sched_assign(pmds, dp->n_pmds, q, n, assign, cross);
     for (unsigned i = 0; !err && i < n; i++) {
         s->rxqs[i].pmd = assign[i];
         s->rxqs[i].cross_numa = cross[i];
@@ -175,6 +225,26 @@ out:
     free(assign);
     free(cross);
     return err;
+}
+
+/* Warns (once per queue and node pair) about queues whose memory is on
+ * another node than their PMD; returns whether slot 'i' is such a queue. */
+static bool
+check_numa_rxq(struct dpif *dp, unsigned i)
+{
+    struct dpif_rxq *q = &dp->snap->rxqs[i];
+    int node = q->port->class->rxq_numa(q->port, q->qid);
+
+    return numa_mem_check_queue(&q->warned, q->port->name, q->qid, node,
+                                dp->pmds[q->pmd].numa);
+}
+
+static void
+check_numa(struct dpif *dp)
+{
+    for (unsigned i = 0; i < dp->snap->n_rxqs; i++) {
+        (void) check_numa_rxq(dp, i);
+    }
 }
 
 /* Builds a snapshot of dp->ports, publishes it, waits, frees the old. */
@@ -191,17 +261,22 @@ publish(struct dpif *dp)
     }
     memcpy(s->ports, dp->ports, sizeof s->ports);
     s->n_rxqs = n;
-    err = build_rxqs(dp, s);
+    s->ctrs = aligned_alloc(64, (n + 1) * sizeof *s->ctrs);
+    err = s->ctrs ? build_rxqs(dp, s) : -ENOMEM;
     if (err) {
-        free(s);
+        snapshot_free(s);
         return err;
     }
+    memset(s->ctrs, 0, (n + 1) * sizeof *s->ctrs);
     old = dp->snap;
     __atomic_store_n(&dp->snap, s, __ATOMIC_RELEASE);
     /* Port numbers may be reused: cached flows must not outlive this. */
     dpif_flows_changed(dp);
     dpif_synchronize(dp);
-    free(old);
+    /* (Cycles a PMD counted into 'old' since carry_over are lost: at most
+     * one iteration's.) */
+    snapshot_free(old);
+    check_numa(dp);
     return 0;
 }
 
@@ -242,8 +317,43 @@ dpif_port_del(struct dpif *dp, uint32_t port_no)
         dp->ports[port_no] = port;
         return err;
     }
+    /* publish() synchronized: no PMD can reach the port or its capture. */
+    capture_destroy(dpif_capture_detach(dp, port_no));
     port_destroy(port);
     return 0;
+}
+
+int
+dpif_capture_attach(struct dpif *dp, uint32_t port_no, struct capture *c)
+{
+    if (port_no >= DP_MAX_PORTS || !dp->ports[port_no]) {
+        return -ENOENT;
+    }
+    if (dp->captures[port_no]) {
+        return -EBUSY;
+    }
+    __atomic_store_n(&dp->captures[port_no], c, __ATOMIC_RELEASE);
+    return 0;
+}
+
+struct capture *
+dpif_capture_detach(struct dpif *dp, uint32_t port_no)
+{
+    struct capture *c;
+
+    if (port_no >= DP_MAX_PORTS || !dp->captures[port_no]) {
+        return NULL;
+    }
+    c = dp->captures[port_no];
+    __atomic_store_n(&dp->captures[port_no], NULL, __ATOMIC_RELEASE);
+    dpif_synchronize(dp);
+    return c;
+}
+
+struct capture *
+dpif_capture_get(const struct dpif *dp, uint32_t port_no)
+{
+    return port_no < DP_MAX_PORTS ? dp->captures[port_no] : NULL;
 }
 
 struct port *
@@ -305,25 +415,111 @@ dpif_pmd_stats_clear(struct dpif *dp)
     }
 }
 
+static void
+rxq_info(const struct dpif *dp, unsigned i, struct dpif_rxq_info *info)
+{
+    const struct dpif_rxq *q = &dp->snap->rxqs[i];
+
+    *info = (struct dpif_rxq_info) {
+        .port = q->port->name,
+        .qid = q->qid,
+        .pmd_core = dp->pmds[q->pmd].core,
+        .pmd_numa = dp->pmds[q->pmd].numa,
+        .rxq_numa = q->port->class->rxq_numa(q->port, q->qid),
+        .cross_numa = q->cross_numa,
+        .cycles = snapshot_cycles(dp->snap, i),
+    };
+}
+
 void
 dpif_rxq_for_each(struct dpif *dp,
                   void (*cb)(void *, const struct dpif_rxq_info *), void *aux)
 {
     /* The control thread is the only writer of dp->snap. */
     const struct dpif_snapshot *s = dp->snap;
+    uint64_t pmd_total[DPIF_MAX_PMDS] = {0};
 
     for (unsigned i = 0; i < s->n_rxqs; i++) {
-        const struct dpif_rxq *q = &s->rxqs[i];
-        struct dpif_rxq_info info = {
-            .port = q->port->name,
-            .qid = q->qid,
-            .pmd_core = dp->pmds[q->pmd].core,
-            .pmd_numa = dp->pmds[q->pmd].numa,
-            .rxq_numa = q->numa,
-            .cross_numa = q->cross_numa,
-        };
+        pmd_total[s->rxqs[i].pmd] += snapshot_cycles(s, i);
+    }
+    for (unsigned i = 0; i < s->n_rxqs; i++) {
+        struct dpif_rxq_info info;
+        bool cross = check_numa_rxq(dp, i);
+        rxq_info(dp, i, &info);
+        if (info.rxq_numa >= 0 && info.pmd_numa >= 0) {
+            /* The node became known after placement (vhost rings). */
+            info.cross_numa = cross;
+        }
+        info.pmd_pct = pmd_total[s->rxqs[i].pmd]
+                       ? (unsigned) (info.cycles * 100
+                                     / pmd_total[s->rxqs[i].pmd])
+                       : 0;
         cb(aux, &info);
     }
+}
+
+/* Variance of the PMD loads of snapshot 's' (rxq_sched_load_variance). */
+static int
+snapshot_variance(const struct dpif *dp, const struct dpif_snapshot *s,
+                  double *var)
+{
+    struct rxq_sched_rxq *q = calloc(s->n_rxqs + 1, sizeof *q);
+    unsigned *assign = calloc(s->n_rxqs + 1, sizeof *assign);
+
+    if (!q || !assign) {
+        free(q);
+        free(assign);
+        return -ENOMEM;
+    }
+    for (unsigned i = 0; i < s->n_rxqs; i++) {
+        q[i].cycles = snapshot_cycles(s, i);
+        assign[i] = s->rxqs[i].pmd;
+    }
+    *var = rxq_sched_load_variance(dp->n_pmds, q, s->n_rxqs, assign);
+    free(q);
+    free(assign);
+    return 0;
+}
+
+int
+dpif_rxq_rebalance(struct dpif *dp,
+                   void (*moved)(void *, const struct dpif_rxq_info *,
+                                 unsigned from_core),
+                   void *aux, double *var_before, double *var_after)
+{
+    unsigned n = dp->snap->n_rxqs;
+    unsigned *was = calloc(n + 1, sizeof *was);
+    bool by_cycles = dp->sched_by_cycles;
+    int err;
+
+    if (!was) {
+        return -ENOMEM;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        was[i] = dp->snap->rxqs[i].pmd;
+    }
+    err = snapshot_variance(dp, dp->snap, var_before);
+    if (!err) {
+        dp->sched_by_cycles = true;
+        err = publish(dp);
+    }
+    if (err) {
+        dp->sched_by_cycles = by_cycles;
+        goto out;
+    }
+    err = snapshot_variance(dp, dp->snap, var_after);
+    /* Same ports, so the same slots: compare slot by slot. */
+    for (unsigned i = 0; !err && moved && i < n && i < dp->snap->n_rxqs;
+         i++) {
+        if (dp->snap->rxqs[i].pmd != was[i]) {
+            struct dpif_rxq_info info;
+            rxq_info(dp, i, &info);
+            moved(aux, &info, dp->pmds[was[i]].core);
+        }
+    }
+out:
+    free(was);
+    return err;
 }
 
 unsigned

@@ -11,7 +11,12 @@
  * adds and removes ports, serves their control sockets (vhost-user
  * messages), answers the control socket.  N PMD threads, each pinned to one
  * core of --pmd-cores, busy-poll the rx queues assigned to them
- * (rxq_sched.h: round robin, NUMA-aware) and run the fast path.  PMDs never
+ * (rxq_sched.h: round robin, NUMA-aware; by measured cycles once
+ * dpif_rxq_rebalance() was asked for) and run the fast path.  Each PMD
+ * measures the busy TSC cycles of each of its queues (the rdtsc taken
+ * after one queue's poll starts the next one's interval) into a counter
+ * of the snapshot's slot; a new snapshot carries them over per port and
+ * queue.  PMDs never
  * take a lock that the control thread holds for long, and the control
  * thread never touches a PMD's private structures.
  *
@@ -101,6 +106,17 @@ struct port *dpif_port_get(struct dpif *, uint32_t port_no);
 void dpif_port_for_each(struct dpif *, void (*cb)(void *aux, struct port *),
                         void *aux);
 
+/* Packet capture (capture.h), one per port: PMDs hand the port's received
+ * and sent packets to it.  attach: ownership passes; -ENOENT (no port),
+ * -EBUSY (already capturing).  detach: stops PMDs from using it (waits for
+ * them) and gives it back, or NULL.  A deleted port's capture is
+ * destroyed with it. */
+struct capture;
+int dpif_capture_attach(struct dpif *, uint32_t port_no, struct capture *)
+    RSW_MUST_CHECK;
+struct capture *dpif_capture_detach(struct dpif *, uint32_t port_no);
+struct capture *dpif_capture_get(const struct dpif *, uint32_t port_no);
+
 void dpif_flows_changed(struct dpif *);
 /* Waits until every PMD has passed a quiescent point (see above). */
 void dpif_synchronize(struct dpif *);
@@ -134,12 +150,25 @@ struct dpif_rxq_info {
     const char *port;      /* valid during the callback */
     unsigned qid;
     unsigned pmd_core;
-    int pmd_numa, rxq_numa;
+    int pmd_numa, rxq_numa;  /* rxq_numa: as the port reports it now */
     bool cross_numa;
+    uint64_t cycles;       /* measured busy cycles */
+    unsigned pmd_pct;      /* share of its PMD's measured queue cycles */
 };
 void dpif_rxq_for_each(struct dpif *,
                        void (*cb)(void *aux, const struct dpif_rxq_info *),
                        void *aux);
+
+/* Reassigns rx queues to PMDs by measured cycles (rxq_sched.h), and keeps
+ * doing so on later port changes; publishes like a port change.  Calls
+ * 'moved' (may be NULL) for each queue whose PMD changed ('info' has the
+ * new PMD, 'from_core' the old), and gives the variance of the PMDs'
+ * loads before and after (rxq_sched_load_variance).  -ENOMEM. */
+int dpif_rxq_rebalance(struct dpif *,
+                       void (*moved)(void *aux, const struct dpif_rxq_info *,
+                                     unsigned from_core),
+                       void *aux, double *var_before, double *var_after)
+    RSW_MUST_CHECK;
 
 struct dpif_flow_info {
     struct flow key;       /* masked */

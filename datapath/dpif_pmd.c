@@ -11,11 +11,15 @@
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 
+#include "capture.h"
 #include "dpcls.h"
 #include "emc.h"
 #include "vhost/vlog.h"
 
 #define BATCH DP_PACKET_BATCH_MAX
+/* Copies of packets that actions modify after an output (dp_actions.h);
+ * when they run out, what is queued is sent early and they are reused. */
+#define PMD_CLONES 64
 
 /* A megaflow, owned by one PMD. */
 struct dp_flow {
@@ -36,6 +40,7 @@ struct pmd_out {
 
 /* Per-PMD working memory, allocated once. */
 struct pmd_scratch {
+    struct dpif *dp;                 /* captures[] (capture.h) */
     struct dp_packet_batch batch;
     struct flow keys[BATCH];
     const struct flow *key_ptrs[BATCH];
@@ -47,6 +52,13 @@ struct pmd_scratch {
     uint16_t active[DP_MAX_PORTS];
     unsigned n_active;
     struct pmd_out outs[DP_MAX_PORTS];
+    /* Actions that modify packets (not the outputs-only fast case). */
+    struct dp_actions_sink sink;
+    const struct dpif_snapshot *snap;  /* of the burst being executed */
+    struct port *in;
+    uint32_t modified;                 /* batch packets actions moved */
+    unsigned n_clones;
+    struct dp_packet clones[PMD_CLONES];
 };
 
 /* Single-writer counters read by the control thread. */
@@ -170,23 +182,55 @@ pmd_classify(struct dpif_pmd *pmd, struct pmd_scratch *s, unsigned n,
 }
 
 static void
+pmd_flush_outputs(struct pmd_scratch *s, const struct dpif_snapshot *snap,
+                  struct port *in);
+
+static void
 out_add(struct pmd_scratch *s, uint32_t port_no, struct dp_packet *pkt)
 {
     struct pmd_out *o = &s->outs[port_no];
 
+    if (RSW_UNLIKELY(o->n == BATCH)) {
+        /* Only modifying actions output one packet twice to a port. */
+        pmd_flush_outputs(s, s->snap, s->in);
+    }
     if (!o->n) {
         s->active[s->n_active++] = (uint16_t) port_no;
     }
     o->pkts[o->n++] = pkt;
 }
 
+static void
+pmd_sink_output(void *s, uint32_t port_no, struct dp_packet *pkt)
+{
+    if (port_no < DP_MAX_PORTS) {
+        out_add(s, port_no, pkt);
+    }
+}
+
+static struct dp_packet *
+pmd_sink_clone(void *s_)
+{
+    struct pmd_scratch *s = s_;
+
+    if (s->n_clones == PMD_CLONES) {
+        pmd_flush_outputs(s, s->snap, s->in);
+        s->n_clones = 0;
+    }
+    return &s->clones[s->n_clones++];
+}
+
 /* Runs each packet's actions into per-port batches; counts drops on the
  * input port. */
 static void
-pmd_execute(struct pmd_scratch *s, unsigned n, struct port *in)
+pmd_execute(struct pmd_scratch *s, unsigned n,
+            const struct dpif_snapshot *snap, struct port *in)
 {
     uint64_t no_route = 0, lost = 0;
 
+    s->snap = snap;
+    s->in = in;
+    s->n_clones = 0;    /* the previous burst's are sent */
     for (unsigned i = 0; i < n; i++) {
         struct dp_flow *f = s->flows[i];
         if (!f) {
@@ -194,11 +238,17 @@ pmd_execute(struct pmd_scratch *s, unsigned n, struct port *in)
             continue;
         }
         f->hits++;
+        if (RSW_UNLIKELY(!dp_actions_outputs_only(&f->actions))) {
+            s->modified |= 1u << i;
+            no_route += !dp_actions_execute(&f->actions, &s->batch.pkts[i],
+                                            &s->sink);
+            continue;
+        }
         if (!f->actions.n_outputs) {
             no_route++;
         }
-        for (uint32_t k = 0; k < f->actions.n_outputs; k++) {
-            uint32_t no = f->actions.outputs[k];
+        for (uint32_t k = 0; k < f->actions.n; k++) {
+            uint32_t no = f->actions.list[k].port;
             if (no < DP_MAX_PORTS) {
                 out_add(s, no, &s->batch.pkts[i]);
             }
@@ -206,6 +256,14 @@ pmd_execute(struct pmd_scratch *s, unsigned n, struct port *in)
     }
     port_stat_add(&in->stats.drops[PORT_DROP_NO_ROUTE], no_route);
     port_stat_add(&in->stats.drops[PORT_DROP_UPCALL_FAIL], lost);
+}
+
+/* The capture on port 'port_no', almost always NULL: a capture that is
+ * off costs one load per rx burst and per output batch. */
+static inline struct capture *
+pmd_capture(const struct pmd_scratch *s, uint32_t port_no)
+{
+    return __atomic_load_n(&s->dp->captures[port_no], __ATOMIC_ACQUIRE);
 }
 
 static void
@@ -216,7 +274,14 @@ pmd_flush_outputs(struct pmd_scratch *s, const struct dpif_snapshot *snap,
         uint16_t no = s->active[i];
         struct pmd_out *o = &s->outs[no];
         struct port *p = snap->ports[no];
+        struct capture *cap = pmd_capture(s, no);
 
+        if (RSW_UNLIKELY(cap != NULL) && p) {
+            /* As sent: after the actions (dp_packet_data). */
+            for (unsigned k = 0; k < o->n; k++) {
+                capture_packet(cap, o->pkts[k], CAPTURE_DIR_TX);
+            }
+        }
         if (p) {
             p->class->tx_batch(p, o->pkts, o->n);
         } else {
@@ -226,6 +291,20 @@ pmd_flush_outputs(struct pmd_scratch *s, const struct dpif_snapshot *snap,
         o->n = 0;
     }
     s->n_active = 0;
+}
+
+/* Sends the burst's outputs; then the batch slots whose frame start
+ * actions moved get it back, so every slot starts each rx burst with its
+ * frame at 'hdr', where rx providers write it (dp_packet.h). */
+static void
+pmd_finish_burst(struct pmd_scratch *s, const struct dpif_snapshot *snap,
+                 struct port *in)
+{
+    pmd_flush_outputs(s, snap, in);
+    for (uint32_t m = s->modified; m; m &= m - 1) {
+        dp_packet_reset_head(&s->batch.pkts[__builtin_ctz(m)]);
+    }
+    s->modified = 0;
 }
 
 static unsigned
@@ -239,9 +318,15 @@ pmd_process_rxq(struct dpif_pmd *pmd, const struct dpif_snapshot *snap,
     s->batch.n = 0;
     n = in->class->rx_burst(in, q->qid, &s->batch);
     if (n) {
+        struct capture *cap = pmd_capture(s, in->port_no);
+        if (RSW_UNLIKELY(cap != NULL)) {
+            for (unsigned i = 0; i < n; i++) {
+                capture_packet(cap, &s->batch.pkts[i], CAPTURE_DIR_RX);
+            }
+        }
         pmd_classify(pmd, s, n, in->port_no);
-        pmd_execute(s, n, in);
-        pmd_flush_outputs(s, snap, in);
+        pmd_execute(s, n, snap, in);
+        pmd_finish_burst(s, snap, in);
     }
     /* Always: refused chains were staged too. */
     in->class->rx_release(in, q->qid);
@@ -276,7 +361,7 @@ static void
 pmd_iterate(struct dpif_pmd *pmd)
 {
     const struct dpif_snapshot *snap;
-    uint64_t gen, t0, n = 0;
+    uint64_t gen, t0, t, n = 0;
 
     /* Quiescent point: nothing from the previous iteration is held. */
     __atomic_fetch_add(&pmd->seq, 1, __ATOMIC_SEQ_CST);
@@ -288,13 +373,19 @@ pmd_iterate(struct dpif_pmd *pmd)
         pmd_flush_flows(pmd);
         PMD_STAT_ADD(pmd, flow_flushes, 1);
     }
-    t0 = rte_rdtsc();
+    t0 = t = rte_rdtsc();
     for (unsigned i = 0; i < snap->n_rxqs; i++) {
         if (snap->rxqs[i].pmd == pmd->index) {
-            n += pmd_process_rxq(pmd, snap, &snap->rxqs[i]);
+            unsigned got = pmd_process_rxq(pmd, snap, &snap->rxqs[i]);
+            uint64_t now = rte_rdtsc();
+            if (got) {   /* busy cycles per queue, for rebalancing */
+                dpif_rxq_cycles_add(&snap->ctrs[i], now - t);
+            }
+            n += got;
+            t = now;
         }
     }
-    uint64_t dt = rte_rdtsc() - t0;
+    uint64_t dt = t - t0;
     if (n) {
         PMD_STAT_ADD(pmd, packets, n);
         PMD_STAT_ADD(pmd, busy_cycles, dt);
@@ -347,6 +438,15 @@ pmd_alloc(struct dpif_pmd *pmd)
         return -ENOMEM;
     }
     memset(pmd->scratch, 0, sizeof *pmd->scratch);
+    pmd->scratch->dp = pmd->dp;
+    pmd->scratch->sink = (struct dp_actions_sink) {
+        .output = pmd_sink_output,
+        .clone = pmd_sink_clone,
+        .aux = pmd->scratch,
+    };
+    for (unsigned i = 0; i < BATCH; i++) {
+        dp_packet_reset_head(&pmd->scratch->batch.pkts[i]);
+    }
     return 0;
 }
 

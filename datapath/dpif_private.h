@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include "dpif.h"
+#include "numa_mem.h"
 
 struct emc;
 struct dpcls;
@@ -18,11 +19,26 @@ struct dpif_rxq {
     unsigned pmd;          /* index into dpif->pmds */
     int numa;
     bool cross_numa;
+    uint64_t cycles_base;  /* measured under earlier snapshots */
+    struct numa_mem_warn warned;   /* control thread only */
 };
 
-/* Immutable once published. */
+/* Busy cycles of one rx queue, written by its PMD alone (relaxed), read
+ * by the control thread; a cache line each so PMDs never share one. */
+struct dpif_rxq_ctr {
+    uint64_t cycles;
+} __attribute__((aligned(64)));
+
+static inline void
+dpif_rxq_cycles_add(struct dpif_rxq_ctr *c, uint64_t v)
+{
+    __atomic_store_n(&c->cycles, c->cycles + v, __ATOMIC_RELAXED);
+}
+
+/* Immutable once published (but for 'ctrs' and each rxq's 'warned'). */
 struct dpif_snapshot {
     struct port *ports[DP_MAX_PORTS];
+    struct dpif_rxq_ctr *ctrs;         /* [n_rxqs] */
     unsigned n_rxqs;
     struct dpif_rxq rxqs[];
 };
@@ -61,6 +77,7 @@ struct dpif_pmd {
 
 struct dpif {
     struct dpif_snapshot *snap;        /* published, acquire/release */
+    struct capture *captures[DP_MAX_PORTS]; /* per port, NULL = off */
     uint64_t flow_gen;                 /* atomic */
     struct upcall_handler upcall;
     uint32_t emc_insert_inv_prob;
@@ -70,6 +87,7 @@ struct dpif {
     struct port *ports[DP_MAX_PORTS];
     struct dpif_pmd pmds[DPIF_MAX_PMDS];
     unsigned n_pmds;
+    bool sched_by_cycles;              /* since pmd-rxq-rebalance */
     struct dpif_pmd_stats base[DPIF_MAX_PMDS]; /* pmd-stats-clear */
 };
 

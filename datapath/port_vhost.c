@@ -13,6 +13,7 @@
  * Zero-copy rx: see dp_packet.h.  The popped chains live in this port's
  * per-rx-queue storage until rx_release returns them. */
 #include "port.h"
+#include "numa_mem.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -48,6 +49,9 @@ struct port_vhost {
      * is the 'rings' slot of the same index. */
     struct vhost_ring *rx_ring, *tx_ring;
     struct vhost_ring rings[2];
+    /* NUMA node of the rx ring's memory (numa_mem.h), -1 unknown; control
+     * thread only. */
+    int rx_numa;
 
     /* Rx queue state, touched only by the PMD polling it. */
     struct vhost_ring *rx_burst_ring;   /* ring of the chains below */
@@ -82,6 +86,20 @@ tx_unlock(struct port_vhost *pv)
     __atomic_store_n(&pv->tx_lock, 0, __ATOMIC_RELEASE);
 }
 
+/* Where the guest put the ring we poll: the node of its descriptor table's
+ * page, as the kernel reports it (the frontend placed the memory). */
+static void
+rx_ring_locate(struct port_vhost *pv, const struct virtq *vq)
+{
+    int node = numa_mem_node(virtq_desc_hva(vq));
+
+    if (node < 0) {
+        RSW_LOG(RSW_LOG_INFO, "%s: NUMA node of the rx ring unknown (%s)",
+                pv->up.name, strerror(-node));
+    }
+    pv->rx_numa = node < 0 ? -1 : node;
+}
+
 static void
 vring_state(void *ctx, unsigned qidx, struct virtq *vq, bool ready)
 {
@@ -102,6 +120,20 @@ vring_state(void *ctx, unsigned qidx, struct virtq *vq, bool ready)
         __atomic_store_n(slot, NULL, __ATOMIC_RELEASE);
         /* No PMD may touch the virtq once we return. */
         pv->hooks.synchronize(pv->hooks.aux);
+        /* A broken queue is counted once per break: the next ring starts
+         * clean.  Reset here, not when a PMD sees no ring, since a ring
+         * stopped and restarted between two bursts is never seen absent.
+         * No PMD reads these flags while the slot is empty. */
+        if (qidx == GUEST_TX_VRING) {
+            pv->rx_broken_seen = false;
+        } else {
+            tx_lock(pv);
+            pv->tx_broken_seen = false;
+            tx_unlock(pv);
+        }
+        if (qidx == GUEST_TX_VRING) {
+            pv->rx_numa = -1;
+        }
         RSW_LOG(RSW_LOG_INFO, "%s: vring %u stopped", pv->up.name, qidx);
         return;
     }
@@ -112,30 +144,15 @@ vring_state(void *ctx, unsigned qidx, struct virtq *vq, bool ready)
     /* Poll mode: ask the driver not to kick us. */
     virtq_set_kick_wanted(vq, false);
     __atomic_store_n(slot, ring, __ATOMIC_RELEASE);
+    if (qidx == GUEST_TX_VRING) {
+        rx_ring_locate(pv, vq);
+    }
     RSW_LOG(RSW_LOG_INFO, "%s: vring %u ready (size %u)", pv->up.name, qidx,
             virtq_size(vq));
 }
 
-static void
-vhost_connected(void *ctx)
-{
-    struct port_vhost *pv = ctx;
-
-    RSW_LOG(RSW_LOG_INFO, "%s: vhost-user frontend connected", pv->up.name);
-}
-
-static void
-vhost_disconnected(void *ctx)
-{
-    struct port_vhost *pv = ctx;
-
-    RSW_LOG(RSW_LOG_INFO, "%s: vhost-user frontend disconnected",
-            pv->up.name);
-}
-
+/* (Connections are logged by the library, under the port's name.) */
 static const struct vhost_backend_ops port_vhost_backend_ops = {
-    .connected = vhost_connected,
-    .disconnected = vhost_disconnected,
     .vring_state = vring_state,
 };
 
@@ -190,6 +207,7 @@ port_vhost_construct(const char *type, const char *name,
     snprintf(pv->up.type, sizeof pv->up.type, "%s", type);
     pv->hooks = *hooks;
     pv->client = client;
+    pv->rx_numa = -1;
     e = vhost_backend_create(&cfg, &port_vhost_backend_ops, pv, &pv->be);
     if (e) {
         snprintf(err, esz, "vhost backend: %s", strerror(-e));
@@ -229,10 +247,10 @@ port_vhost_n_rxq(const struct port *p RSW_UNUSED)
 }
 
 static int
-port_vhost_rxq_numa(const struct port *p RSW_UNUSED, unsigned qid RSW_UNUSED)
+port_vhost_rxq_numa(const struct port *p, unsigned qid RSW_UNUSED)
 {
-    /* The guest's memory could be on any node; unknown until mapped. */
-    return -1;
+    /* Unknown (-1) until the ring is ready. */
+    return port_vhost_cast(p)->rx_numa;
 }
 
 /* Advances 'iov' past 'skip' bytes; returns the first remaining index. */
@@ -316,7 +334,6 @@ port_vhost_rx_burst(struct port *p, unsigned qid RSW_UNUSED,
     pv->rx_burst_ring = ring;
     pv->n_chains = 0;
     if (!ring) {
-        pv->rx_broken_seen = false;
         return 0;
     }
     while (batch->n < DP_PACKET_BATCH_MAX
@@ -409,7 +426,6 @@ port_vhost_tx_batch(struct port *p, struct dp_packet *const pkts[],
     tx_lock(pv);
     ring = __atomic_load_n(&pv->tx_ring, __ATOMIC_ACQUIRE);
     if (!ring) {
-        pv->tx_broken_seen = false;
         drops[PORT_DROP_TX_NOT_READY] = n;
         i = n;
     }

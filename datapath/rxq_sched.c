@@ -59,6 +59,120 @@ rxq_sched_assign(const struct rxq_sched_pmd *pmds, unsigned n_pmds,
     return 0;
 }
 
+struct by_cycles {
+    uint64_t cycles;
+    unsigned idx;
+};
+
+/* Heaviest first; equal loads in queue order (deterministic). */
+static int
+cmp_by_cycles(const void *a_, const void *b_)
+{
+    const struct by_cycles *a = a_, *b = b_;
+
+    if (a->cycles != b->cycles) {
+        return a->cycles > b->cycles ? -1 : 1;
+    }
+    return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/* Least-loaded PMD on 'node' (any node if 'node' is RXQ_SCHED_NUMA_ANY);
+ * n_pmds when there is none. */
+static unsigned
+least_loaded(const struct rxq_sched_pmd *pmds, unsigned n_pmds, int node,
+             const uint64_t *load, const unsigned *n_queues)
+{
+    unsigned best = n_pmds;
+
+    for (unsigned i = 0; i < n_pmds; i++) {
+        if (node != RXQ_SCHED_NUMA_ANY && pmds[i].numa != node) {
+            continue;
+        }
+        if (best == n_pmds || load[i] < load[best]
+            || (load[i] == load[best] && n_queues[i] < n_queues[best])) {
+            best = i;
+        }
+    }
+    return best;
+}
+
+int
+rxq_sched_assign_cycles(const struct rxq_sched_pmd *pmds, unsigned n_pmds,
+                        const struct rxq_sched_rxq *rxqs, unsigned n_rxqs,
+                        unsigned *assign, bool *cross_numa)
+{
+    struct by_cycles *order;
+    uint64_t *load;
+    unsigned *n_queues;
+
+    if (n_rxqs && !n_pmds) {
+        return -EINVAL;
+    }
+    order = calloc(n_rxqs + 1, sizeof *order);
+    load = calloc(n_pmds + 1, sizeof *load);
+    n_queues = calloc(n_pmds + 1, sizeof *n_queues);
+    if (!order || !load || !n_queues) {
+        free(order);
+        free(load);
+        free(n_queues);
+        return -ENOMEM;
+    }
+    for (unsigned i = 0; i < n_rxqs; i++) {
+        order[i] = (struct by_cycles) {rxqs[i].cycles, i};
+    }
+    qsort(order, n_rxqs, sizeof *order, cmp_by_cycles);
+    for (unsigned k = 0; k < n_rxqs; k++) {
+        unsigned q = order[k].idx, pmd = n_pmds;
+        int node = rxqs[q].numa;
+
+        if (node != RXQ_SCHED_NUMA_ANY) {
+            pmd = least_loaded(pmds, n_pmds, node, load, n_queues);
+        }
+        if (cross_numa) {
+            cross_numa[q] = pmd == n_pmds;
+        }
+        if (pmd == n_pmds) {
+            pmd = least_loaded(pmds, n_pmds, RXQ_SCHED_NUMA_ANY, load,
+                               n_queues);
+        }
+        assign[q] = pmd;
+        load[pmd] += order[k].cycles;
+        n_queues[pmd]++;
+    }
+    free(order);
+    free(load);
+    free(n_queues);
+    return 0;
+}
+
+double
+rxq_sched_load_variance(unsigned n_pmds, const struct rxq_sched_rxq *rxqs,
+                        unsigned n_rxqs, const unsigned *assign)
+{
+    double total = 0, mean, var = 0;
+
+    if (!n_pmds) {
+        return 0;
+    }
+    for (unsigned i = 0; i < n_rxqs; i++) {
+        total += (double) rxqs[i].cycles;
+    }
+    if (total <= 0) {
+        return 0;
+    }
+    mean = 100.0 / n_pmds;
+    for (unsigned p = 0; p < n_pmds; p++) {
+        double pct = 0;
+        for (unsigned i = 0; i < n_rxqs; i++) {
+            if (assign[i] == p) {
+                pct += (double) rxqs[i].cycles * 100.0 / total;
+            }
+        }
+        var += (pct - mean) * (pct - mean);
+    }
+    return var / n_pmds;
+}
+
 static int
 parse_uint(const char **s, unsigned *v)
 {

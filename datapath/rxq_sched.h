@@ -9,9 +9,16 @@
  * remote memory access); a queue of unknown node, or of a node without
  * PMDs, goes round-robin over all PMDs and is flagged cross-NUMA so the
  * user can see it (pmd-rxq-show).  Pure function of its inputs: the same
- * port list always gives the same assignment. */
+ * port list always gives the same assignment.
+ *
+ * By measured cycles (pmd-rxq-rebalance): heaviest queue first, each to
+ * the least-loaded PMD of its node (ties: fewer queues, then lower index,
+ * so unmeasured queues still spread), or of all nodes, flagged cross-NUMA,
+ * when its node has none.  Greedy "longest processing time first": within
+ * 4/3 of the best possible maximum load, and deterministic. */
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "vhost/compiler.h"
 
 #define RXQ_SCHED_MAX_CORES 1024
@@ -24,6 +31,7 @@ struct rxq_sched_pmd {
 
 struct rxq_sched_rxq {
     int numa;          /* node, or RXQ_SCHED_NUMA_ANY */
+    uint64_t cycles;   /* measured busy cycles (rxq_sched_assign_cycles) */
 };
 
 /* Sets assign[i] to the PMD index for rxqs[i] and cross_numa[i] (may be
@@ -32,6 +40,18 @@ struct rxq_sched_rxq {
 int rxq_sched_assign(const struct rxq_sched_pmd *pmds, unsigned n_pmds,
                      const struct rxq_sched_rxq *rxqs, unsigned n_rxqs,
                      unsigned *assign, bool *cross_numa) RSW_MUST_CHECK;
+
+/* Same contract, placing by 'cycles' (see above).  -ENOMEM. */
+int rxq_sched_assign_cycles(const struct rxq_sched_pmd *pmds, unsigned n_pmds,
+                            const struct rxq_sched_rxq *rxqs, unsigned n_rxqs,
+                            unsigned *assign, bool *cross_numa) RSW_MUST_CHECK;
+
+/* Variance of the PMDs' loads under 'assign', each load in percent of all
+ * queues' cycles (0 when nothing was measured): 0 is perfectly even; two
+ * PMDs at 75/25 give 625. */
+double rxq_sched_load_variance(unsigned n_pmds,
+                               const struct rxq_sched_rxq *rxqs,
+                               unsigned n_rxqs, const unsigned *assign);
 
 /* Parses a Linux-style CPU list ("1", "0,2-3"), ascending and without
  * duplicates, into cores[0..*n).  -EINVAL on bad syntax or a core >=
