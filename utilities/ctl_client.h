@@ -2,8 +2,9 @@
 #ifndef RSW_CTL_CLIENT_H
 #define RSW_CTL_CLIENT_H 1
 
-/* Client side of the control socket (ctl_server.h) and the shared main of
- * the command-line tools (rsw-appctl, rsw-vsctl, rsw-ofctl).
+/* Client side of the control socket's runtime methods (ctl_server.h) and
+ * the shared main of rsw-appctl and rsw-ofctl (rsw-vsctl speaks RFC 7047
+ * to the database instead, vsctl.h).
  *
  * A tool is a table of commands, each mapped to a server method with an
  * argument count.  Common options: --ctl SOCKET, --format text|json,
@@ -22,8 +23,8 @@ struct ctl_client_cmd {
     const char *method;        /* server method; NULL = same as name */
     int min_args, max_args;
     const char *usage;
-    /* Optional rewrite of the arguments before sending (rsw-vsctl's
-     * "-- set Interface ..." form); returns 0 or an error message. */
+    /* Optional rewrite of the arguments before sending; returns NULL or
+     * an error message. */
     const char *(*rewrite)(int *argc, const char **argv);
 };
 

@@ -1,13 +1,47 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* rsw-appctl: runtime commands of rsw-switchd (any server method). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include "ctl_client.h"
+
+/* The switch writes the capture file from its own working directory:
+ * make a relative FILE absolute here. */
+static const char *
+rewrite_capture(int *argc, const char **argv)
+{
+    static char path[PATH_MAX];
+    char cwd[PATH_MAX];
+
+    if (*argc < 2 || argv[1][0] == '/') {
+        return NULL;
+    }
+    if (!getcwd(cwd, sizeof cwd)) {
+        return "capture: cannot resolve a relative FILE (getcwd failed)";
+    }
+    if ((size_t) snprintf(path, sizeof path, "%s/%s", cwd, argv[1])
+        >= sizeof path) {
+        return "capture: FILE path too long";
+    }
+    argv[1] = path;
+    return NULL;
+}
 
 static const struct ctl_client_cmd appctl_cmds[] = {
     {.name = "pmd-stats-show", .max_args = 0, .usage = ""},
     {.name = "pmd-stats-clear", .max_args = 0, .usage = ""},
     {.name = "pmd-rxq-show", .max_args = 0, .usage = ""},
+    {.name = "pmd-rxq-rebalance", .max_args = 0, .usage = ""},
     {.name = "dump-dp-flows", .max_args = 0, .usage = ""},
     {.name = "fdb-show", .min_args = 1, .max_args = 1, .usage = "BR"},
+    {.name = "capture", .min_args = 2, .max_args = 66,
+     .usage = "PORT FILE [BPF FILTER] [--count N] [--duration S] "
+              "[--snaplen N] [--rx|--tx]",
+     .rewrite = rewrite_capture},
+    {.name = "capture-stop", .min_args = 1, .max_args = 1, .usage = "PORT"},
+    {.name = "capture-show", .max_args = 0, .usage = ""},
     {.name = "version", .max_args = 0, .usage = ""},
     {.name = "list-commands", .max_args = 0, .usage = ""},
     {.name = "exit", .max_args = 0, .usage = ""},

@@ -2,9 +2,15 @@
 /* rsw-switchd: the poll-mode switch daemon.
  *
  * The main thread is the control thread: after start-up it sits in one
- * epoll loop over the control socket (JSON-RPC, switchd_methods.c), every
- * port's control fd (vhost-user endpoints), a signalfd and a 1 s tick (MAC
- * aging).  PMD threads (datapath/dpif.h) do the forwarding.
+ * epoll loop over the control socket (the configuration database's RFC
+ * 7047 JSON-RPC and the runtime methods of switchd_methods.c, see
+ * switchd_db.h), every port's control fd (vhost-user endpoints), a
+ * signalfd and a 1 s tick (MAC aging, port status in the database).  PMD
+ * threads (datapath/dpif.h) do the forwarding.
+ *
+ * The database is opened first: its root row may name the PMD cores and
+ * EAL arguments (the command line wins), and a damaged or locked file
+ * must stop the start before anything else happens.
  *
  * Start-up order matters: fork for --detach before DPDK starts threads;
  * block SIGINT/SIGTERM before any thread exists so only the signalfd sees
@@ -33,9 +39,11 @@
 #include "ctl_client.h"
 #include "ctl_server.h"
 #include "daemon.h"
+#include "switchd_db.h"
 #include "datapath/dpif.h"
 #include "datapath/l2br.h"
 #include "datapath/port.h"
+#include "datapath/port_dpdk.h"
 #include "datapath/rxq_sched.h"
 #include "vhost/vlog.h"
 
@@ -46,6 +54,8 @@
 #define MAX_EAL_ARGS 64
 
 struct switchd_opts {
+    const char *db;
+    char db_buf[4096];          /* the default --db next to --ctl */
     const char *ctl;
     const char *pmd_cores;
     const char *eal;
@@ -76,21 +86,29 @@ static void
 usage(void)
 {
     printf("rsw-switchd: the Ringswitch poll-mode switch daemon\n"
-           "usage: rsw-switchd [--ctl SOCKET] [--pmd-cores LIST] "
+           "usage: rsw-switchd [--db FILE] [--ctl SOCKET] [--pmd-cores LIST] "
            "[--eal \"EAL ARGS\"]\n"
            "                   [--detach] [--log-file F] [--pidfile F]\n"
+           "  --db FILE         configuration database, created if missing "
+           "(default %s;\n"
+           "                    with --ctl SOCKET: SOCKET.db, so a switch "
+           "with its own\n"
+           "                    socket keeps its own configuration)\n"
            "  --ctl SOCKET      control socket (default %s)\n"
            "  --pmd-cores LIST  cores for PMD threads, e.g. 1 or 2-3 "
-           "(default: the last core)\n"
-           "  --eal ARGS        extra DPDK EAL arguments (space separated);"
-           " they replace\n"
-           "                    the defaults they overlap (-l, --file-prefix,"
-           " memory, --no-pci)\n"
+           "(default: the\n"
+           "                    database's pmd_cores, else the last core)\n"
+           "  --eal ARGS        extra DPDK EAL arguments (space separated;"
+           " default: the\n"
+           "                    database's eal_args); they replace the "
+           "defaults they\n"
+           "                    overlap (-l, --file-prefix, memory, "
+           "-a/--no-pci)\n"
            "  --detach          run in the background once the control "
            "socket is up\n"
            "  --log-file F      log here (default stderr)\n"
            "  --pidfile F       write the daemon's pid here\n",
-           CTL_DEFAULT_SOCKET);
+           SWITCHD_DB_DEFAULT, CTL_DEFAULT_SOCKET);
 }
 
 static int
@@ -118,11 +136,7 @@ parse_opts(int argc, char *argv[], struct switchd_opts *o)
         case 'd': o->detach = true; break;
         case 'l': o->log_file = optarg; break;
         case 'P': o->pidfile = optarg; break;
-        case 'D':
-            fprintf(stderr, "rsw-switchd: --db is not supported yet (the "
-                    "configuration database comes with ovsdb-lite); "
-                    "configure with rsw-vsctl\n");
-            return -EINVAL;
+        case 'D': o->db = optarg; break;
         case 'h':
             usage();
             exit(0);
@@ -136,6 +150,15 @@ parse_opts(int argc, char *argv[], struct switchd_opts *o)
                 argv[optind]);
         return -EINVAL;
     }
+    if (!o->db && strcmp(o->ctl, CTL_DEFAULT_SOCKET)) {
+        if ((size_t) snprintf(o->db_buf, sizeof o->db_buf, "%s.db", o->ctl)
+            >= sizeof o->db_buf) {
+            fprintf(stderr, "rsw-switchd: --ctl path too long\n");
+            return -ENAMETOOLONG;
+        }
+        o->db = o->db_buf;
+    }
+    o->db = o->db ? o->db : SWITCHD_DB_DEFAULT;
     return 0;
 }
 
@@ -273,8 +296,13 @@ build_eal_args(const struct switchd_opts *o, unsigned main_core,
         }
     }
     if (!err && !user_has(o->eal, pci_opts)) {
-        /* No dpdk ports yet: don't probe (or grab) PCI devices. */
-        err = add_arg(argv, argc, "--no-pci");
+        /* A dpdk port hot-plugs its PCI device by devargs (rte_dev_probe),
+         * which --no-pci would make unfindable; but probing every device
+         * at start would grab NICs nobody gave us.  DPDK has no "probe
+         * nothing" switch: allow-list one address no machine has, so the
+         * bus is scanned on demand only.  --eal -a/-b/--no-pci override. */
+        err = add_arg(argv, argc, "-a");
+        err = err ? err : add_arg(argv, argc, "ffff:ff:1f.7");
     }
     if (o->eal) {
         char *copy = strdup(o->eal), *save = NULL;
@@ -307,31 +335,14 @@ eal_init(const struct switchd_opts *o, unsigned main_core)
             RSW_LOG(RSW_LOG_ERR, "DPDK EAL initialisation failed: %s",
                     strerror(rte_errno));
             err = rte_errno ? -rte_errno : -EINVAL;
+        } else {
+            /* The ethdev provider needs the EAL: registered only now. */
+            err = port_class_register(&port_dpdk_class);
         }
     }
     for (int i = 0; i < argc; i++) {
         free(argv[i]);
     }
-    return err;
-}
-
-static int
-mkdir_parent(const char *path)
-{
-    char *dir = strdup(path), *slash;
-    int err = 0;
-
-    if (!dir) {
-        return -ENOMEM;
-    }
-    slash = strrchr(dir, '/');
-    if (slash && slash != dir) {
-        *slash = '\0';
-        if (mkdir(dir, 0755) && errno != EEXIST) {
-            err = -errno;
-        }
-    }
-    free(dir);
     return err;
 }
 
@@ -371,11 +382,11 @@ invalidate_cb(void *aux)
 }
 
 static void
-handle_event(struct switchd *sd, struct ctl_server *ctl, int sig_fd,
+handle_event(struct switchd *sd, struct switchd_db *db, int sig_fd,
              uint64_t tag)
 {
     if (tag == TAG_CTL) {
-        ctl_server_run(ctl);
+        switchd_db_run(db);
     } else if (tag == TAG_SIGNAL) {
         struct signalfd_siginfo si;
         if (read(sig_fd, &si, sizeof si) == sizeof si) {
@@ -391,7 +402,7 @@ handle_event(struct switchd *sd, struct ctl_server *ctl, int sig_fd,
 }
 
 static void
-main_loop(struct switchd *sd, struct ctl_server *ctl, int sig_fd)
+main_loop(struct switchd *sd, struct switchd_db *db, int sig_fd)
 {
     time_t last_tick = time(NULL);
 
@@ -399,11 +410,13 @@ main_loop(struct switchd *sd, struct ctl_server *ctl, int sig_fd)
         struct epoll_event evs[32];
         int n = epoll_wait(sd->epoll_fd, evs, 32, 1000);
         for (int i = 0; i < n && !sd->exiting; i++) {
-            handle_event(sd, ctl, sig_fd, evs[i].data.u64);
+            handle_event(sd, db, sig_fd, evs[i].data.u64);
         }
         if (time(NULL) != last_tick) {
             last_tick = time(NULL);
             l2br_run(sd->l2);
+            switchd_capture_run(sd);
+            switchd_db_tick(db);
         }
     }
 }
@@ -416,76 +429,114 @@ watch_fd(int epfd, int fd, uint64_t tag)
     return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
+/* EAL arguments: --eal, else the database's eal_args and socket_mem. */
+static char *
+effective_eal(const struct switchd_opts *o, const struct switchd_db *db)
+{
+    const char *args = switchd_db_eal_args(db);
+    const char *mem = switchd_db_socket_mem(db);
+    char *s = NULL;
+
+    if (o->eal || (!args && !mem)) {
+        return o->eal ? strdup(o->eal) : NULL;
+    }
+    if (asprintf(&s, "%s%s%s", args ? args : "", mem ? " --socket-mem=" : "",
+                 mem ? mem : "") < 0) {
+        s = NULL;
+    }
+    return s;
+}
+
+/* Datapath, slow path and control socket: 0, or the exit path's error. */
+static int
+start_switch(const struct switchd_opts *o, struct switchd *sd,
+             struct switchd_db *db, int sig_fd, const unsigned *cores,
+             unsigned n_cores)
+{
+    int err = l2br_create(invalidate_cb, sd, &sd->l2);
+
+    if (err) {
+        return err;
+    }
+    struct dpif_config cfg = {
+        .pmd_cores = cores,
+        .n_pmds = n_cores,
+        .upcall = {.translate = l2br_translate, .ctx = sd->l2},
+    };
+    err = dpif_create(&cfg, &sd->dp);
+    if (err) {
+        RSW_LOG(RSW_LOG_ERR, "cannot start PMD threads: %s", strerror(-err));
+        return err;
+    }
+    sd->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    if (sd->epoll_fd < 0 || watch_fd(sd->epoll_fd, sig_fd, TAG_SIGNAL)) {
+        return -errno;
+    }
+    err = switchd_db_serve(db, sd, o->ctl, switchd_methods,
+                           switchd_n_methods);
+    if (err) {
+        RSW_LOG(RSW_LOG_ERR, "control socket %s: %s", o->ctl, strerror(-err));
+        return err;
+    }
+    return watch_fd(sd->epoll_fd, switchd_db_fd(db), TAG_CTL);
+}
+
+static void
+stop_switch(struct switchd *sd, struct switchd_db *db)
+{
+    /* Clients first, then the datapath: no request sees half a switch. */
+    switchd_db_destroy(db);
+    if (sd->epoll_fd >= 0) {
+        close(sd->epoll_fd);
+    }
+    dpif_destroy(sd->dp);
+    sd->dp = NULL;
+    l2br_destroy(sd->l2);
+}
+
 /* Everything after option parsing: returns the exit status. */
 static int
 run(const struct switchd_opts *o, int ready_fd, int sig_fd)
 {
     struct switchd sd = {.epoll_fd = -1};
-    struct ctl_server *ctl = NULL;
+    struct switchd_opts eff = *o;
+    struct switchd_db *db = NULL;
     unsigned cores[DPIF_MAX_PMDS], n_cores = 0;
-    int err;
+    char msg[768], *eal = NULL;
+    int err = switchd_db_open(o->db, &db, msg, sizeof msg);
 
-    err = pick_pmd_cores(o->pmd_cores, cores, &n_cores);
     if (err) {
+        RSW_LOG(RSW_LOG_ERR, "%s", msg);
+        if (log_file) {
+            fprintf(stderr, "rsw-switchd: %s\n", msg);   /* log is elsewhere */
+        }
         goto out;
     }
-    err = eal_init(o, pick_main_core(cores, n_cores));
+    eff.pmd_cores = o->pmd_cores ? o->pmd_cores : switchd_db_pmd_cores(db);
+    eff.eal = eal = effective_eal(o, db);
+    err = pick_pmd_cores(eff.pmd_cores, cores, &n_cores);
+    err = err ? err : eal_init(&eff, pick_main_core(cores, n_cores));
     if (err) {
-        goto out;
+        goto out_db;
     }
-    err = l2br_create(invalidate_cb, &sd, &sd.l2);
-    if (err) {
-        goto out_eal;
-    }
-    struct dpif_config cfg = {
-        .pmd_cores = cores,
-        .n_pmds = n_cores,
-        .upcall = {.translate = l2br_translate, .ctx = sd.l2},
-    };
-    err = dpif_create(&cfg, &sd.dp);
-    if (err) {
-        RSW_LOG(RSW_LOG_ERR, "cannot start PMD threads: %s", strerror(-err));
-        goto out_l2;
-    }
-    err = mkdir_parent(o->ctl);
-    if (!err) {
-        err = ctl_server_create(o->ctl, switchd_methods, switchd_n_methods,
-                                &sd, &ctl);
-    }
-    if (err) {
-        RSW_LOG(RSW_LOG_ERR, "control socket %s: %s", o->ctl, strerror(-err));
-        goto out_dp;
-    }
-    sd.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-    if (sd.epoll_fd < 0 || watch_fd(sd.epoll_fd, ctl_server_fd(ctl), TAG_CTL)
-        || watch_fd(sd.epoll_fd, sig_fd, TAG_SIGNAL)) {
-        err = -errno;
-        goto out_ctl;
-    }
-    if (o->pidfile && (err = daemon_write_pidfile(o->pidfile))) {
+    err = start_switch(o, &sd, db, sig_fd, cores, n_cores);
+    if (!err && o->pidfile && (err = daemon_write_pidfile(o->pidfile))) {
         RSW_LOG(RSW_LOG_ERR, "pidfile %s: %s", o->pidfile, strerror(-err));
-        goto out_ctl;
     }
-    RSW_LOG(RSW_LOG_INFO, "rsw-switchd %s ready, control socket %s",
-            RSW_VERSION, o->ctl);
-    daemon_detach_finish(ready_fd, true);
-    ready_fd = -1;
-    main_loop(&sd, ctl, sig_fd);
-
-out_ctl:
-    /* Clients first, then the datapath: no request sees half a switch. */
-    ctl_server_destroy(ctl);
-    if (sd.epoll_fd >= 0) {
-        close(sd.epoll_fd);
+    if (!err) {
+        RSW_LOG(RSW_LOG_INFO, "rsw-switchd %s ready, control socket %s, "
+                "database %s", RSW_VERSION, o->ctl, o->db);
+        daemon_detach_finish(ready_fd, true);
+        ready_fd = -1;
+        main_loop(&sd, db, sig_fd);
     }
-out_dp:
-    dpif_destroy(sd.dp);
-    sd.dp = NULL;
-out_l2:
-    l2br_destroy(sd.l2);
-out_eal:
+    stop_switch(&sd, db);
+    db = NULL;
     rte_eal_cleanup();
+out_db:
+    switchd_db_destroy(db);
 out:
+    free(eal);
     if (o->pidfile && !err) {
         unlink(o->pidfile);
     }

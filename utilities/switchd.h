@@ -28,4 +28,10 @@ void switchd_unwatch_port(struct switchd *, struct port *);
 extern const struct ctl_method switchd_methods[];
 extern const unsigned switchd_n_methods;
 
+/* Packet capture methods and their once-a-second reaping
+ * (switchd_capture.c). */
+ctl_method_fn switchd_method_capture, switchd_method_capture_stop,
+    switchd_method_capture_show;
+void switchd_capture_run(struct switchd *);
+
 #endif
