@@ -32,7 +32,10 @@ rsw_install_packages() {
 
 RSW_BUILD_PACKAGES=(build-essential cmake pkg-config libdpdk-dev dpdk libnuma-dev
                     libpcap-dev libjson-c-dev libcmocka-dev)
-RSW_TEST_PACKAGES=(dpdk procps iproute2)
+# QEMU Linux guests for the switch tests (utilities/rsw-guest-image builds
+# their busybox initramfs; the kernel is downloaded, not installed).
+RSW_GUEST_PACKAGES=(qemu-system-x86 busybox-static cpio xz-utils)
+RSW_TEST_PACKAGES=(dpdk procps iproute2 python3 tshark tcpdump "${RSW_GUEST_PACKAGES[@]}")
 
 # Ensures at least $1 2 MiB hugepages and a hugetlbfs mount at /dev/hugepages.
 rsw_prepare_hugepages() {

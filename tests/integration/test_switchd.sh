@@ -47,8 +47,8 @@ start_switch() {
     local prefix
     prefix=$(it_prefix sw)
     IT_PREFIXES+=("$prefix")   # it_prefix ran in a subshell
-    it_start switchd "$bindir/rsw-switchd" --ctl "$ctl" --pmd-cores 1 \
-        --eal "--file-prefix=$prefix" --log-file "$IT_WORK/switchd-file.log"
+    it_start switchd "$bindir/rsw-switchd" --ctl "$ctl" --db "$IT_WORK/conf.db" \
+        --pmd-cores 1 --eal "--file-prefix=$prefix" --log-file "$IT_WORK/switchd-file.log"
     switch_pid=$IT_LAST_PID
     it_wait_for "[ -S $ctl ]" 20 "the switch's control socket"
     vsctl add-br br0 || it_fail "add-br"
