@@ -33,8 +33,15 @@ while [ "$(next_change)" -lt "$TOTAL" ]; do
     "$CLIENT" "$SOCK" stream "$from" $((TOTAL - from)) "$ACK" "$SENT" \
         > "$IT_WORK/client$ROUND.log" 2>&1 &
     CPID=$!
-    # Kill the server after a random 20-300 ms of streaming.
-    sleep "0.$(printf '%03d' $((20 + RANDOM % 280)))"
+    # Kill the server after a random 30-150 more acknowledged changes plus
+    # 0-4 ms (somewhere inside a transaction): tied to progress, not to
+    # time, so a faster server is killed as often.
+    target=$(( $(wc -l < "$ACK") + 30 + RANDOM % 120 ))
+    for _ in $(seq 2000); do
+        [ "$(wc -l < "$ACK")" -lt "$target" ] && kill -0 "$CPID" 2>/dev/null || break
+        sleep 0.005
+    done
+    sleep "0.00$((RANDOM % 5))"
     if kill -0 "$CPID" 2>/dev/null; then
         kill -KILL "$SPID"; wait "$SPID" 2>/dev/null
         KILLS=$((KILLS + 1))
