@@ -4,7 +4,13 @@
 
 static const struct ctl_client_cmd ofctl_cmds[] = {
     {.name = "add-flow", .min_args = 2, .max_args = 2,
-     .usage = "BR \"[in_port=N,]actions=output:M[,M2..]|drop|normal\""},
+     .usage = "BR \"[in_port=N,][dl_vlan=V,]actions=ACTIONS\"\n"
+              "      ACTIONS: normal | drop | output:M | M | mod_dl_src:MAC |"
+              " mod_dl_dst:MAC |\n"
+              "      mod_vlan_vid:V | mod_vlan_pcp:P | strip_vlan | "
+              "push_vlan:0x8100 |\n"
+              "      mod_nw_src:IP | mod_nw_dst:IP | mod_nw_tos:T | "
+              "mod_nw_ttl:T | mod_tp_src:N | mod_tp_dst:N"},
     {.name = "del-flows", .min_args = 1, .max_args = 1, .usage = "BR"},
     {.name = "dump-flows", .min_args = 1, .max_args = 1, .usage = "BR"},
     {.name = "dump-ports", .min_args = 1, .max_args = 2, .usage = "BR [PORT]"},

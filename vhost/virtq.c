@@ -344,6 +344,30 @@ walk_chain(struct virtq *q, struct virtq_chain *c)
     }
 }
 
+void
+virtq_prefetch_avail(const struct virtq *q, unsigned n)
+{
+    if (q->broken) {
+        return;
+    }
+    uint16_t pending = (uint16_t) (RSW_READ_ONCE(q->avail->idx)
+                                   - q->last_avail_idx);
+    if (pending > q->cfg.size) {
+        return;                 /* virtq_pop will mark it broken */
+    }
+    if (n > pending) {
+        n = pending;
+    }
+    rsw_smp_rmb();
+    for (uint16_t i = 0; i < n; i++) {
+        uint16_t slot = (uint16_t) (q->last_avail_idx + i) & q->mask;
+        uint16_t head = RSW_READ_ONCE(q->avail->ring[slot]);
+        if (head < q->cfg.size) {
+            __builtin_prefetch(&q->desc[head]);
+        }
+    }
+}
+
 int
 virtq_pop(struct virtq *q, struct virtq_chain *chain)
 {

@@ -155,6 +155,12 @@ void virtq_destroy(struct virtq *);
  * re-translated).  On error the queue is left broken. */
 int virtq_remap(struct virtq *, const struct guest_mem *mem) RSW_MUST_CHECK;
 
+/* Prefetches the descriptors of up to 'n' of the next available heads, so
+ * the pops that follow do not each wait for a cache line the driver's core
+ * wrote.  Reads only; heads out of range are skipped (virtq_pop refuses
+ * them). */
+void virtq_prefetch_avail(const struct virtq *, unsigned n);
+
 /* Pops the next available chain.  Returns 1 with *chain filled (check
  * chain->error: non-OK means "return chain->head used with len 0 and count a
  * drop"), 0 if nothing is available, -EIO if the queue is (now) broken. */

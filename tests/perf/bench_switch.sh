@@ -10,6 +10,10 @@
 #            OpenFlow rules (or actions=NORMAL)
 #   testpmd  dpdk-testpmd with two net_vhost ports in io forwarding: rte_vhost
 #            with no lookup at all, the ceiling
+#   rswcap   rsw with a capture on in both directions of vhu1 whose BPF
+#            filter matches none of the traffic (icmp): the per-packet cost
+#            of a capture that is on (filter run on every packet); not in
+#            the default list (--systems rsw,rswcap,...)
 # Cases (CASE=MODE-SIZE[-FLOWS]):
 #   p2p-64, p2p-1518       io loop (--tx-first, burst 64), port rules
 #   flows-64-N             testpmd flowgen with --flowgen-flows=N, port rules
@@ -124,6 +128,13 @@ pk=sum(x.get("packets",0) for x in p); b=sum(x.get("busy_cycles",0) for x in p)
 print("%.0f" % (b/pk) if pk else "-")' 2>/dev/null || echo -
 }
 clear_rsw() { "$BUILD/utilities/rsw-appctl" --ctl "$D/rsw.ctl" pmd-stats-clear >/dev/null 2>&1; }
+
+start_rswcap() {
+    start_rsw "$@" &&
+    "$BUILD/utilities/rsw-appctl" --ctl "$D/rsw.ctl" capture vhu1 "$D/cap.pcap" icmp >/dev/null
+}
+own_cycles_rswcap() { own_cycles_rsw; }
+clear_rswcap() { clear_rsw; }
 
 start_ovs() {
     local o=$D/ovs
