@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_parse.h"
+
 #define ETH_ADDRS_LEN 12   /* dst + src */
 #define ETH_HDR_LEN 14
 #define VLAN_HDR_LEN 4
@@ -228,68 +230,6 @@ parse_error(char *err, size_t size, const char *format, ...)
     return -EINVAL;
 }
 
-/* Strict unsigned number (decimal, or hex with 0x) in [s, s+len) <= max. */
-static bool
-parse_uint(const char *s, size_t len, uint32_t max, uint32_t *out)
-{
-    char tmp[16], *end;
-    unsigned long v;
-
-    if (!len || len >= sizeof tmp || s[0] == '-' || s[0] == '+'
-        || s[0] == ' ') {
-        return false;
-    }
-    memcpy(tmp, s, len);
-    tmp[len] = '\0';
-    errno = 0;
-    v = strtoul(tmp, &end, 0);
-    if (errno || *end || v > max) {
-        return false;
-    }
-    *out = (uint32_t) v;
-    return true;
-}
-
-static bool
-parse_mac(const char *s, size_t len, uint8_t mac[6])
-{
-    unsigned b[6];
-    char tmp[18];
-    int n = 0;
-
-    if (len != 17) {
-        return false;
-    }
-    memcpy(tmp, s, len);
-    tmp[len] = '\0';
-    if (sscanf(tmp, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3],
-               &b[4], &b[5], &n) != 6 || n != 17) {
-        return false;
-    }
-    for (int i = 0; i < 6; i++) {
-        mac[i] = (uint8_t) b[i];
-    }
-    return true;
-}
-
-static bool
-parse_ipv4(const char *s, size_t len, rsw_be32 *addr)
-{
-    char tmp[16];
-    struct in_addr in;
-
-    if (!len || len >= sizeof tmp) {
-        return false;
-    }
-    memcpy(tmp, s, len);
-    tmp[len] = '\0';
-    if (inet_pton(AF_INET, tmp, &in) != 1) {
-        return false;
-    }
-    *addr = in.s_addr;
-    return true;
-}
-
 /* "push_vlan([tpid=T,]vid=V,pcp=P)" arguments, without the parentheses. */
 static bool
 parse_push_args(const char *s, size_t len, struct dp_action *x)
@@ -304,16 +244,16 @@ parse_push_args(const char *s, size_t len, struct dp_action *x)
     tmp[len] = '\0';
     if (!strncmp(tmp, "tpid=", 5)) {
         size_t n = strcspn(tmp + 5, ",");
-        if (!parse_uint(tmp + 5, n, 0xffff, &tpid) || !tmp[5 + n]) {
+        if (!dp_parse_uint(tmp + 5, n, 0xffff, &tpid) || !tmp[5 + n]) {
             return false;
         }
         memmove(tmp, tmp + 6 + n, strlen(tmp + 6 + n) + 1);
     }
     size_t vlen = strcspn(tmp, ",");
     if (strncmp(tmp, "vid=", 4) || !tmp[vlen]
-        || !parse_uint(tmp + 4, vlen - 4, VLAN_VID_MASK, &vid)
+        || !dp_parse_uint(tmp + 4, vlen - 4, VLAN_VID_MASK, &vid)
         || strncmp(tmp + vlen + 1, "pcp=", 4)
-        || !parse_uint(tmp + vlen + 5, strlen(tmp + vlen + 5), 7, &pcp)) {
+        || !dp_parse_uint(tmp + vlen + 5, strlen(tmp + vlen + 5), 7, &pcp)) {
         return false;
     }
     x->type = DP_ACTION_PUSH_VLAN;
@@ -343,11 +283,11 @@ parse_set_l2(const struct set_arg *s, struct dp_action *x)
     if (set_arg_is(s, "eth", "src") || set_arg_is(s, "eth", "dst")) {
         x->type = s->field[0] == 's' ? DP_ACTION_SET_ETH_SRC
                                      : DP_ACTION_SET_ETH_DST;
-        return parse_mac(s->val, s->vlen, x->mac);
+        return dp_parse_mac(s->val, s->vlen, x->mac);
     }
     if (set_arg_is(s, "vlan", "vid")) {
         x->type = DP_ACTION_SET_VLAN_VID;
-        if (!parse_uint(s->val, s->vlen, VLAN_VID_MASK, &v)) {
+        if (!dp_parse_uint(s->val, s->vlen, VLAN_VID_MASK, &v)) {
             return false;
         }
         x->u16 = (uint16_t) v;
@@ -355,7 +295,7 @@ parse_set_l2(const struct set_arg *s, struct dp_action *x)
     }
     if (set_arg_is(s, "vlan", "pcp")) {
         x->type = DP_ACTION_SET_VLAN_PCP;
-        if (!parse_uint(s->val, s->vlen, 7, &v)) {
+        if (!dp_parse_uint(s->val, s->vlen, 7, &v)) {
             return false;
         }
         x->u8 = (uint8_t) v;
@@ -373,7 +313,7 @@ parse_set_l3l4(const struct set_arg *s, struct dp_action *x)
     if (set_arg_is(s, "ipv4", "src") || set_arg_is(s, "ipv4", "dst")) {
         x->type = s->field[0] == 's' ? DP_ACTION_SET_IPV4_SRC
                                      : DP_ACTION_SET_IPV4_DST;
-        return parse_ipv4(s->val, vlen, &x->ipv4);
+        return dp_parse_ipv4(s->val, vlen, &x->ipv4);
     }
     if (set_arg_is(s, "ipv4", "ttl") || set_arg_is(s, "ipv4", "tos")) {
         bool ttl = s->field[1] == 't';
@@ -385,7 +325,7 @@ parse_set_l3l4(const struct set_arg *s, struct dp_action *x)
             vlen -= 5;
         }
         x->type = ttl ? DP_ACTION_SET_IPV4_TTL : DP_ACTION_SET_IPV4_DSCP;
-        if (!parse_uint(s->val, vlen, 255, &v)) {
+        if (!dp_parse_uint(s->val, vlen, 255, &v)) {
             return false;
         }
         x->u8 = (uint8_t) v;
@@ -396,7 +336,7 @@ parse_set_l3l4(const struct set_arg *s, struct dp_action *x)
         x->proto = s->hdr[0] == 't' ? DP_IPPROTO_TCP : DP_IPPROTO_UDP;
         x->type = s->field[0] == 's' ? DP_ACTION_SET_TP_SRC
                                      : DP_ACTION_SET_TP_DST;
-        if (!parse_uint(s->val, vlen, 0xffff, &v)) {
+        if (!dp_parse_uint(s->val, vlen, 0xffff, &v)) {
             return false;
         }
         x->u16 = (uint16_t) v;
@@ -440,7 +380,7 @@ parse_one(const char *s, size_t len, struct dp_action *x)
     if (len > 5 && !strncmp(s, "set(", 4) && s[len - 1] == ')') {
         return parse_set_args(s + 4, len - 5, x) ? 0 : -EINVAL;
     }
-    if (parse_uint(s, len, UINT32_MAX, &port)) {
+    if (dp_parse_uint(s, len, UINT32_MAX, &port)) {
         x->type = DP_ACTION_OUTPUT;
         x->port = port;
         return 0;

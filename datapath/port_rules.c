@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_parse.h"
+
 struct port_rules {
     struct port_rule *rules;
     unsigned n, allocated;
@@ -41,67 +43,6 @@ parse_ofport(const char *s, size_t len, uint32_t *port)
     }
     *port = v;
     return v >= 1 && v <= PORT_RULES_MAX_OFPORT;
-}
-
-/* Strict unsigned number, decimal or 0x-hex, in [s, s+len) <= max. */
-static bool
-parse_num(const char *s, size_t len, uint32_t max, uint32_t *out)
-{
-    char tmp[16], *end;
-    unsigned long v;
-
-    if (!len || len >= sizeof tmp || s[0] < '0' || s[0] > '9') {
-        return false;
-    }
-    memcpy(tmp, s, len);
-    tmp[len] = '\0';
-    errno = 0;
-    v = strtoul(tmp, &end, 0);
-    if (errno || *end || v > max) {
-        return false;
-    }
-    *out = (uint32_t) v;
-    return true;
-}
-
-static bool
-parse_mac(const char *s, size_t len, uint8_t mac[6])
-{
-    unsigned b[6];
-    char tmp[18];
-    int n = 0;
-
-    if (len != 17) {
-        return false;
-    }
-    memcpy(tmp, s, len);
-    tmp[len] = '\0';
-    if (sscanf(tmp, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3],
-               &b[4], &b[5], &n) != 6 || n != 17) {
-        return false;
-    }
-    for (int i = 0; i < 6; i++) {
-        mac[i] = (uint8_t) b[i];
-    }
-    return true;
-}
-
-static bool
-parse_ipv4(const char *s, size_t len, uint32_t *addr)
-{
-    char tmp[16];
-    struct in_addr in;
-
-    if (!len || len >= sizeof tmp) {
-        return false;
-    }
-    memcpy(tmp, s, len);
-    tmp[len] = '\0';
-    if (inet_pton(AF_INET, tmp, &in) != 1) {
-        return false;
-    }
-    *addr = in.s_addr;
-    return true;
 }
 
 /* The "NAME:VALUE" actions: name, type, what the value is, its maximum. */
@@ -161,11 +102,11 @@ parse_mod(const struct act_word *w, const char *s, size_t len,
     if (w->arg == ARG_NONE) {
         ok = len == n;
     } else if (w->arg == ARG_MAC) {
-        ok = parse_mac(v, vlen, act->mac);
+        ok = dp_parse_mac(v, vlen, act->mac);
     } else if (w->arg == ARG_IPV4) {
-        ok = parse_ipv4(v, vlen, &act->u32);
+        ok = dp_parse_ipv4(v, vlen, &act->u32);
     } else {
-        ok = parse_num(v, vlen, w->max, &act->u32);
+        ok = dp_parse_uint(v, vlen, w->max, &act->u32);
         if (w->type == PORT_RULE_ACT_PUSH_VLAN) {
             ok = ok && (act->u32 == 0x8100 || act->u32 == 0x88a8);
         } else if (w->type == PORT_RULE_ACT_MOD_NW_TOS) {
@@ -282,7 +223,7 @@ parse_match(const char *s, size_t len, struct port_rule *r, char *err,
         if (r->match_vlan) {
             return parse_error(err, esz, "dl_vlan given twice");
         }
-        if (!parse_num(s + 8, len - 8, 0xffff, &v)
+        if (!dp_parse_uint(s + 8, len - 8, 0xffff, &v)
             || (v > 4095 && v != PORT_RULE_VLAN_NONE)) {
             return parse_error(err, esz, "bad dl_vlan '%.*s' (want 0..4095, "
                                "or 0xffff for no tag)", (int) (len - 8),
