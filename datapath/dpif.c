@@ -8,12 +8,16 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
 
 #include "capture.h"
 #include "rxq_sched.h"
 #include "vhost/vlog.h"
 
 #define DPIF_DEFAULT_MAX_FLOWS 65536
+#define DPIF_DEFAULT_CREDIT_INTERVAL_MS 1000
 
 static int
 core_numa(unsigned core)
@@ -23,6 +27,27 @@ core_numa(unsigned core)
     }
     int node = numa_node_of_cpu((int) core);
     return node < 0 ? RXQ_SCHED_NUMA_ANY : node;
+}
+
+/* TSC ticks per second: the EAL's figure, or (EAL not initialised, as in
+ * unit tests) measured against CLOCK_MONOTONIC over 10 ms. */
+static uint64_t
+tsc_hz(void)
+{
+    struct timespec a, b, d = {.tv_nsec = 10 * 1000 * 1000};
+    uint64_t hz = rte_get_tsc_hz(), t0, t1, ns;
+
+    if (hz) {
+        return hz;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    t0 = rte_rdtsc();
+    nanosleep(&d, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    t1 = rte_rdtsc();
+    ns = (uint64_t) (b.tv_sec - a.tv_sec) * 1000000000u
+         + (uint64_t) b.tv_nsec - (uint64_t) a.tv_nsec;
+    return ns ? (t1 - t0) * 1000000000u / ns : 1000000000u;
 }
 
 static void
@@ -59,6 +84,10 @@ dpif_create(const struct dpif_config *cfg, struct dpif **out)
     dp->emc_insert_inv_prob = cfg->emc_insert_inv_prob;
     dp->max_flows = cfg->max_flows_per_pmd ? cfg->max_flows_per_pmd
                                            : DPIF_DEFAULT_MAX_FLOWS;
+    dp->credit_interval_tsc = tsc_hz() / 1000
+                              * (cfg->credit_interval_ms
+                                 ? cfg->credit_interval_ms
+                                 : DPIF_DEFAULT_CREDIT_INTERVAL_MS);
     dp->snap = calloc(1, sizeof *dp->snap);
     if (!dp->snap) {
         err = -ENOMEM;
@@ -109,10 +138,15 @@ dpif_destroy(struct dpif *dp)
     free(dp);
 }
 
+/* Waits for every running PMD's next quiescent point, and for its flush
+ * of every flow generation bumped before the call (the PMD sees it right
+ * after that quiescent point: pmd_iterate()), so that megaflows deleted
+ * for a change have also been credited (upcall.h) on return. */
 void
 dpif_synchronize(struct dpif *dp)
 {
     uint64_t seen[DPIF_MAX_PMDS];
+    uint64_t gen = __atomic_load_n(&dp->flow_gen, __ATOMIC_SEQ_CST);
 
     for (unsigned i = 0; i < dp->n_pmds; i++) {
         seen[i] = __atomic_load_n(&dp->pmds[i].seq, __ATOMIC_SEQ_CST);
@@ -120,7 +154,9 @@ dpif_synchronize(struct dpif *dp)
     for (unsigned i = 0; i < dp->n_pmds; i++) {
         struct dpif_pmd *pmd = &dp->pmds[i];
         while (__atomic_load_n(&pmd->running, __ATOMIC_SEQ_CST)
-               && __atomic_load_n(&pmd->seq, __ATOMIC_SEQ_CST) == seen[i]) {
+               && (__atomic_load_n(&pmd->seq, __ATOMIC_SEQ_CST) == seen[i]
+                   || __atomic_load_n(&pmd->flow_gen_done, __ATOMIC_ACQUIRE)
+                      < gen)) {
             sched_yield();
         }
     }
@@ -141,7 +177,9 @@ dpif_port_hooks(struct dpif *dp)
 void
 dpif_flows_changed(struct dpif *dp)
 {
-    __atomic_fetch_add(&dp->flow_gen, 1, __ATOMIC_RELEASE);
+    /* seq_cst: ordered before dpif_synchronize()'s reads of the PMDs'
+     * sequences (pmd_iterate() explains the pairing). */
+    __atomic_fetch_add(&dp->flow_gen, 1, __ATOMIC_SEQ_CST);
 }
 
 static unsigned

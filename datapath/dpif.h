@@ -54,9 +54,32 @@
  * Invalidation: any change that can alter a translation (rules, ports, MAC
  * learning) bumps the datapath's flow generation (dpif_flows_changed(),
  * callable from any thread, also from within translate).  A PMD compares it
- * once per iteration and, when it moved, empties its EMC and dpcls and frees
- * its megaflows; the next packets upcall again.  Coarse but simple and
- * always correct; per-flow revalidation comes with the OpenFlow pipeline.
+ * once per iteration, right after its quiescent point, and, when it moved,
+ * empties its EMC and dpcls and frees its megaflows; the next packets
+ * upcall again.  Coarse but simple and always correct.
+ *
+ * Guarantee: once dpif_flows_changed() followed by dpif_synchronize() has
+ * returned on the control thread, no PMD uses a megaflow translated before
+ * the change.  (A PMD that was mid-burst still finishes that burst with
+ * old megaflows, but dpif_synchronize() waits for its next quiescent
+ * point, and the generation read that follows it -- seq_cst, paired with
+ * the seq_cst bump and sequence reads -- sees the change, so the PMD
+ * flushes before its next packet.)  dpif_synchronize() also waits for
+ * that flush, so the deleted megaflows' counts have been credited (see
+ * Statistics) when it returns.  The slow path must make its change
+ * visible to translate before calling dpif_flows_changed(): a translation
+ * that ran before the change then belongs to a megaflow the flush
+ * deletes.
+ *
+ * Statistics (upcall.h): each megaflow keeps the ids translate named and
+ * counts packets and bytes (frame length as received; EMC, dpcls and
+ * upcalled packets; a plain add on the PMD's own flow, no atomics).  The
+ * PMD hands the increments to the handler's credit callback, in batches:
+ * right after the burst for megaflows an upcall made; every
+ * credit_interval_ms for megaflows hit since, walked at most 1,024 per
+ * poll-loop iteration so a big table never stalls a PMD; and before a
+ * flush frees them (also when the PMD stops, so the handler must outlive
+ * dpif_destroy()'s return).
  *
  * Packets and copies: see dp_packet.h (one copy guest to guest).
  *
@@ -84,6 +107,7 @@ struct dpif_config {
     struct upcall_handler upcall;
     uint32_t emc_insert_inv_prob;  /* 0: EMC_DEFAULT_INSERT_INV_PROB */
     uint32_t max_flows_per_pmd;    /* 0: default (65536) */
+    uint32_t credit_interval_ms;   /* 0: default (1000); see Statistics */
 };
 
 /* Starts the PMD threads.  DPDK's EAL must be initialised (PMD threads
@@ -118,7 +142,9 @@ struct capture *dpif_capture_detach(struct dpif *, uint32_t port_no);
 struct capture *dpif_capture_get(const struct dpif *, uint32_t port_no);
 
 void dpif_flows_changed(struct dpif *);
-/* Waits until every PMD has passed a quiescent point (see above). */
+/* Waits until every PMD has passed a quiescent point and flushed for every
+ * dpif_flows_changed() made before the call (see Invalidation above).
+ * Never call it holding a lock that translate or credit take. */
 void dpif_synchronize(struct dpif *);
 
 /* ---- Introspection (control thread) ----------------------------------- */
@@ -174,7 +200,8 @@ struct dpif_flow_info {
     struct flow key;       /* masked */
     struct flow_wc mask;
     struct dp_actions actions;
-    uint64_t hits;         /* packets that used it (EMC + dpcls hits) */
+    uint64_t hits;         /* packets that used it (EMC, dpcls, upcall) */
+    uint64_t bytes;        /* their frame lengths, as received */
 };
 /* Copies up to 'max' megaflows of PMD 'pmd' into 'out'; returns how many
  * it has in all (may exceed 'max').  Waits for the PMD. */

@@ -20,6 +20,13 @@
 /* Copies of packets that actions modify after an output (dp_actions.h);
  * when they run out, what is queued is sent early and they are reused. */
 #define PMD_CLONES 64
+/* Statistics attribution (upcall.h): megaflows whose counters moved are
+ * handed to the slow path's credit callback PMD_CREDIT_BATCH at a time;
+ * the periodic walk looks at no more than PMD_CREDIT_WALK megaflows per
+ * poll-loop iteration, so a large table costs many short steps, never
+ * one long stall. */
+#define PMD_CREDIT_BATCH 64
+#define PMD_CREDIT_WALK 1024
 
 /* A megaflow, owned by one PMD. */
 struct dp_flow {
@@ -27,9 +34,13 @@ struct dp_flow {
     struct flow_wc mask;
     struct dp_actions actions;
     uint32_t gen;               /* EMC generation word (emc.h) */
-    uint64_t hits;
+    uint64_t hits;              /* packets that used it */
+    uint64_t bytes;             /* their frame lengths, as received */
+    uint64_t credited_hits;     /* the part of hits/bytes already given */
+    uint64_t credited_bytes;    /* to the credit callback */
     struct dpcls_rule *rule;
     struct dp_flow *next;
+    struct upcall_refs refs;    /* what translate named (upcall.h) */
 };
 
 /* Packets queued for one output port during a burst. */
@@ -48,6 +59,13 @@ struct pmd_scratch {
     void *flows[BATCH];
     void *cls_flows[BATCH];
     struct dp_flow uninstalled[BATCH]; /* flow table full: used once */
+    /* Megaflows the burst's upcalls made (installed or not): credited
+     * right after the burst, so the rules count an upcalled packet
+     * without waiting for the periodic walk. */
+    struct dp_flow *fresh[BATCH];
+    unsigned n_fresh;
+    struct upcall_credit credits[PMD_CREDIT_BATCH];
+    unsigned n_credits;
     struct flow_parse_stats parse;
     uint16_t active[DP_MAX_PORTS];
     unsigned n_active;
@@ -66,11 +84,87 @@ struct pmd_scratch {
     __atomic_store_n(&(pmd)->stats.field, (pmd)->stats.field + (v),       \
                      __ATOMIC_RELAXED)
 
+/* Hands the queued increments to the slow path.  Their 'refs' point into
+ * megaflows, which therefore stay allocated until this is called. */
+static void
+pmd_credit_flush(struct dpif_pmd *pmd)
+{
+    struct pmd_scratch *s = pmd->scratch;
+    const struct upcall_handler *up = &pmd->dp->upcall;
+
+    if (s->n_credits) {
+        up->credit(up->ctx, s->credits, s->n_credits);
+        s->n_credits = 0;
+    }
+}
+
+/* Queues what 'f' counted since its last credit, if there is a callback
+ * and anything to give. */
+static void
+pmd_credit_flow(struct dpif_pmd *pmd, struct dp_flow *f)
+{
+    struct pmd_scratch *s = pmd->scratch;
+
+    if (f->hits == f->credited_hits || !f->refs.n
+        || !pmd->dp->upcall.credit) {
+        return;
+    }
+    s->credits[s->n_credits++] = (struct upcall_credit) {
+        .refs = &f->refs,
+        .packets = f->hits - f->credited_hits,
+        .bytes = f->bytes - f->credited_bytes,
+    };
+    f->credited_hits = f->hits;
+    f->credited_bytes = f->bytes;
+    if (s->n_credits == PMD_CREDIT_BATCH) {
+        pmd_credit_flush(pmd);
+    }
+}
+
+/* One step of the periodic credit walk (upcall.h: about once a second):
+ * starts a walk of the megaflow list when 'now' passed the deadline, and
+ * continues it for at most PMD_CREDIT_WALK megaflows.  Megaflows
+ * installed at the head meanwhile wait for the next walk (their upcall
+ * was credited at once); a flush ends the walk (pmd_flush_flows). */
+static void
+pmd_credit_step(struct dpif_pmd *pmd, uint64_t now)
+{
+    struct dp_flow *f;
+
+    if (!pmd->credit_walking) {
+        if (now - pmd->credit_next_tsc > INT64_MAX) {
+            return;     /* 'now' is before the deadline (wrap-safe) */
+        }
+        pmd->credit_walking = true;
+        pmd->credit_pos = pmd->flows;
+    }
+    f = pmd->credit_pos;
+    for (unsigned i = 0; f && i < PMD_CREDIT_WALK; i++, f = f->next) {
+        pmd_credit_flow(pmd, f);
+    }
+    pmd_credit_flush(pmd);
+    pmd->credit_pos = f;
+    if (!f) {
+        pmd->credit_walking = false;
+        pmd->credit_next_tsc = now + pmd->dp->credit_interval_tsc;
+    }
+}
+
+/* Deletes every megaflow, first giving the slow path what they counted
+ * since their last credit, so no packet is lost from its counters. */
 static void
 pmd_flush_flows(struct dpif_pmd *pmd)
 {
     struct dp_flow *f = pmd->flows, *next;
 
+    if (pmd->scratch) {
+        for (struct dp_flow *c = f; c; c = c->next) {
+            pmd_credit_flow(pmd, c);
+        }
+        pmd_credit_flush(pmd);
+    }
+    pmd->credit_walking = false;
+    pmd->credit_pos = NULL;
     emc_flush(pmd->emc);
     for (; f; f = next) {
         next = f->next;
@@ -87,7 +181,7 @@ pmd_flush_flows(struct dpif_pmd *pmd)
 static struct dp_flow *
 pmd_install(struct dpif_pmd *pmd, const struct flow *key, uint32_t hash,
             const struct flow_wc *wc, const struct dp_actions *a,
-            struct dp_flow *fallback)
+            const struct upcall_refs *refs, struct dp_flow *fallback)
 {
     struct dp_flow *f = NULL;
 
@@ -102,6 +196,10 @@ pmd_install(struct dpif_pmd *pmd, const struct flow *key, uint32_t hash,
     flow_zero_wildcards(&f->key, wc);
     f->mask = *wc;
     f->actions = *a;
+    f->refs = *refs;
+    if (f->refs.n > UPCALL_MAX_REFS) {
+        f->refs.n = UPCALL_MAX_REFS;    /* more are dropped (upcall.h) */
+    }
     if (f == fallback) {
         return f;
     }
@@ -126,6 +224,7 @@ pmd_upcall(struct dpif_pmd *pmd, const struct flow *key, uint32_t hash,
     struct upcall_handler *up = &pmd->dp->upcall;
     struct dp_flow *f = dpcls_lookup(pmd->cls, key);
     struct dp_actions actions;
+    struct upcall_refs refs = {.n = 0};
     struct flow_wc wc;
 
     if (f) {
@@ -133,11 +232,26 @@ pmd_upcall(struct dpif_pmd *pmd, const struct flow *key, uint32_t hash,
     }
     PMD_STAT_ADD(pmd, upcalls, 1);
     flow_wc_init_catchall(&wc);
-    if (up->translate(up->ctx, key, &wc, &actions)) {
+    if (up->translate(up->ctx, key, &wc, &actions, &refs)) {
         PMD_STAT_ADD(pmd, lost, 1);
         return NULL;
     }
-    return pmd_install(pmd, key, hash, &wc, &actions, fallback);
+    f = pmd_install(pmd, key, hash, &wc, &actions, &refs, fallback);
+    pmd->scratch->fresh[pmd->scratch->n_fresh++] = f;
+    return f;
+}
+
+/* Credits the megaflows the burst's upcalls made: a fallback copy is
+ * forgotten after the burst, an installed one would otherwise wait for
+ * the periodic walk. */
+static void
+pmd_credit_fresh(struct dpif_pmd *pmd, struct pmd_scratch *s)
+{
+    for (unsigned i = 0; i < s->n_fresh; i++) {
+        pmd_credit_flow(pmd, s->fresh[i]);
+    }
+    pmd_credit_flush(pmd);
+    s->n_fresh = 0;
 }
 
 static void
@@ -237,7 +351,9 @@ pmd_execute(struct pmd_scratch *s, unsigned n,
             lost++;
             continue;
         }
+        /* Counted as received, before actions change the frame. */
         f->hits++;
+        f->bytes += s->batch.pkts[i].frame_len;
         if (RSW_UNLIKELY(!dp_actions_outputs_only(&f->actions))) {
             s->modified |= 1u << i;
             no_route += !dp_actions_execute(&f->actions, &s->batch.pkts[i],
@@ -327,6 +443,9 @@ pmd_process_rxq(struct dpif_pmd *pmd, const struct dpif_snapshot *snap,
         pmd_classify(pmd, s, n, in->port_no);
         pmd_execute(s, n, snap, in);
         pmd_finish_burst(s, snap, in);
+        if (RSW_UNLIKELY(s->n_fresh)) {
+            pmd_credit_fresh(pmd, s);
+        }
     }
     /* Always: refused chains were staged too. */
     in->class->rx_release(in, q->qid);
@@ -349,6 +468,7 @@ pmd_answer_dump(struct dpif_pmd *pmd)
             req->out[n].mask = f->mask;
             req->out[n].actions = f->actions;
             req->out[n].hits = f->hits;
+            req->out[n].bytes = f->bytes;
         }
     }
     req->n_total = n;
@@ -363,16 +483,26 @@ pmd_iterate(struct dpif_pmd *pmd)
     const struct dpif_snapshot *snap;
     uint64_t gen, t0, t, n = 0;
 
-    /* Quiescent point: nothing from the previous iteration is held. */
+    /* Quiescent point: nothing from the previous iteration is held.
+     * The generation is read after the sequence bump, both seq_cst, as
+     * dpif_flows_changed() bumps the generation before dpif_synchronize()
+     * reads the sequences (store-load on both sides): if the control
+     * thread's read missed this bump, this read sees its generation: the
+     * PMD flushes before its next packet, and publishes flow_gen_done,
+     * which dpif_synchronize() waits for too (the guarantee dpif.h
+     * documents).  On x86 a seq_cst load is a plain load. */
     __atomic_fetch_add(&pmd->seq, 1, __ATOMIC_SEQ_CST);
-    pmd_answer_dump(pmd);
     snap = __atomic_load_n(&pmd->dp->snap, __ATOMIC_ACQUIRE);
-    gen = __atomic_load_n(&pmd->dp->flow_gen, __ATOMIC_ACQUIRE);
+    gen = __atomic_load_n(&pmd->dp->flow_gen, __ATOMIC_SEQ_CST);
     if (gen != pmd->flow_gen) {
         pmd->flow_gen = gen;
         pmd_flush_flows(pmd);
         PMD_STAT_ADD(pmd, flow_flushes, 1);
+        __atomic_store_n(&pmd->flow_gen_done, gen, __ATOMIC_RELEASE);
     }
+    /* After the flush: a dump that follows a change shows no stale
+     * megaflow. */
+    pmd_answer_dump(pmd);
     t0 = t = rte_rdtsc();
     for (unsigned i = 0; i < snap->n_rxqs; i++) {
         if (snap->rxqs[i].pmd == pmd->index) {
@@ -393,6 +523,9 @@ pmd_iterate(struct dpif_pmd *pmd)
         PMD_STAT_ADD(pmd, idle_cycles, dt);
     }
     PMD_STAT_ADD(pmd, iterations, 1);
+    if (pmd->dp->upcall.credit) {
+        pmd_credit_step(pmd, t);
+    }
 }
 
 static void *
@@ -413,6 +546,8 @@ pmd_main(void *pmd_)
     while (!__atomic_load_n(&pmd->exit, __ATOMIC_ACQUIRE)) {
         pmd_iterate(pmd);
     }
+    /* The last credits, from the thread the slow path expects them on. */
+    pmd_flush_flows(pmd);
     pmd_answer_dump(pmd);
     __atomic_store_n(&pmd->running, 0, __ATOMIC_SEQ_CST);
     rte_thread_unregister();
@@ -475,6 +610,8 @@ dpif_pmd_start(struct dpif_pmd *pmd)
         goto err_free;
     }
     pmd->flow_gen = __atomic_load_n(&pmd->dp->flow_gen, __ATOMIC_ACQUIRE);
+    pmd->flow_gen_done = pmd->flow_gen;
+    pmd->credit_next_tsc = rte_rdtsc() + pmd->dp->credit_interval_tsc;
     CPU_ZERO(&set);
     CPU_SET(pmd->core, &set);
     pthread_attr_init(&attr);

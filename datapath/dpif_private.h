@@ -60,6 +60,8 @@ struct dpif_pmd {
 
     /* Shared with the control thread. */
     uint64_t seq;                      /* quiescent points passed */
+    uint64_t flow_gen_done;            /* generation flushed (and credited)
+                                          for, release */
     int exit;                          /* asked to stop */
     int running;                       /* in its loop */
     struct dpif_dump_req *dump_req;
@@ -73,6 +75,10 @@ struct dpif_pmd {
     uint32_t n_flows;
     uint64_t flow_gen;
     struct pmd_scratch *scratch;
+    /* Periodic credit walk (upcall.h statistics attribution). */
+    bool credit_walking;
+    struct dp_flow *credit_pos;        /* next megaflow of the walk */
+    uint64_t credit_next_tsc;          /* when the next walk starts */
 };
 
 struct dpif {
@@ -82,6 +88,7 @@ struct dpif {
     struct upcall_handler upcall;
     uint32_t emc_insert_inv_prob;
     uint32_t max_flows;
+    uint64_t credit_interval_tsc;      /* between credit walks */
 
     /* Control thread only. */
     struct port *ports[DP_MAX_PORTS];

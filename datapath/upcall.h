@@ -9,7 +9,7 @@
  * slow path decides what to do with the packet and says which fields it
  * looked at, and the PMD installs the result as a megaflow in its dpcls.
  *
- *   translate(ctx, flow, wc, actions) -> 0 or -errno
+ *   translate(ctx, flow, wc, actions, refs) -> 0 or -errno
  *
  *  - 'flow' is the packet's full key (in_port is the datapath port number).
  *  - 'wc' arrives all-wildcarded (flow_wc_init_catchall()); translate sets
@@ -44,12 +44,38 @@
 /* Datapath port numbers are 0..DP_MAX_PORTS-1. */
 #define DP_MAX_PORTS 256
 
+/* Statistics attribution.  Translation may name up to UPCALL_MAX_REFS
+ * opaque 64-bit ids (ofproto: the OpenFlow rules the packet's walk went
+ * through) in 'refs_out'; the PMD keeps them with the megaflow, counts the
+ * megaflow's packets and bytes, and gives the slow path the increments
+ * through 'credit': about once a second for every megaflow that was hit,
+ * and once more when a megaflow is deleted (flush, eviction), so no packet
+ * is lost from the rules' counters.  Ids the slow path no longer knows
+ * (a rule deleted since) are ignored by it.  'credit' runs on the PMD's
+ * thread, serialised by the slow path like translate; it may be NULL. */
+#define UPCALL_MAX_REFS 16
+
+struct upcall_refs {
+    uint16_t n;                     /* ids used; more are dropped (the
+                                       slow path then under-counts) */
+    uint64_t ids[UPCALL_MAX_REFS];
+};
+
+struct upcall_credit {
+    const struct upcall_refs *refs;
+    uint64_t packets, bytes;        /* since the last credit */
+};
+
 typedef int upcall_translate_fn(void *ctx, const struct flow *,
                                 struct flow_wc *wc_out,
-                                struct dp_actions *actions_out);
+                                struct dp_actions *actions_out,
+                                struct upcall_refs *refs_out);
+typedef void upcall_credit_fn(void *ctx, const struct upcall_credit *,
+                              unsigned n);
 
 struct upcall_handler {
     upcall_translate_fn *translate;
+    upcall_credit_fn *credit;       /* may be NULL */
     void *ctx;
 };
 
