@@ -10,6 +10,7 @@
 
 struct ml_entry {
     uint8_t mac[6];
+    uint16_t vlan;
     uint32_t port;
     uint64_t learned;           /* time of the last learn */
     struct ml_entry *hnext;     /* hash chain */
@@ -26,11 +27,12 @@ struct mac_learning {
 };
 
 static uint32_t
-ml_hash(const uint8_t mac[6])
+ml_hash(const uint8_t mac[6], uint16_t vlan)
 {
     uint64_t x = 0;
 
     memcpy(&x, mac, 6);
+    x ^= (uint64_t) vlan << 48;
     x *= 0x9e3779b97f4a7c15ULL;
     return (uint32_t) (x >> 32);
 }
@@ -73,11 +75,11 @@ mac_learning_destroy(struct mac_learning *ml)
 }
 
 static struct ml_entry *
-ml_find(const struct mac_learning *ml, const uint8_t mac[6])
+ml_find(const struct mac_learning *ml, const uint8_t mac[6], uint16_t vlan)
 {
-    struct ml_entry *e = ml->buckets[ml_hash(mac) & ml->mask];
+    struct ml_entry *e = ml->buckets[ml_hash(mac, vlan) & ml->mask];
 
-    while (e && memcmp(e->mac, mac, 6)) {
+    while (e && (e->vlan != vlan || memcmp(e->mac, mac, 6))) {
         e = e->hnext;
     }
     return e;
@@ -115,7 +117,7 @@ lru_push_head(struct mac_learning *ml, struct ml_entry *e)
 static void
 ml_remove(struct mac_learning *ml, struct ml_entry *e)
 {
-    struct ml_entry **pp = &ml->buckets[ml_hash(e->mac) & ml->mask];
+    struct ml_entry **pp = &ml->buckets[ml_hash(e->mac, e->vlan) & ml->mask];
 
     while (*pp != e) {
         pp = &(*pp)->hnext;
@@ -126,16 +128,35 @@ ml_remove(struct mac_learning *ml, struct ml_entry *e)
     free(e);
 }
 
+void
+mac_learning_set_limits(struct mac_learning *ml, unsigned max_entries,
+                        unsigned idle_time)
+{
+    if (idle_time) {
+        ml->idle_time = idle_time;
+    }
+    if (max_entries) {
+        /* The buckets were sized for the old limit: a larger table only
+         * lengthens the chains, which is fine for an occasional change. */
+        ml->max = max_entries;
+        while (ml->n > ml->max) {
+            ml_remove(ml, ml->tail);
+            ml->evictions++;
+        }
+    }
+}
+
 enum mac_learning_result
 mac_learning_learn(struct mac_learning *ml, const uint8_t mac[6],
-                   uint32_t port, uint64_t now)
+                   uint16_t vlan, uint32_t port, uint64_t now)
 {
     struct ml_entry *e;
 
     if (mac_learning_is_multicast(mac)) {
         return MAC_LEARNING_IGNORED;
     }
-    e = ml_find(ml, mac);
+    vlan &= MAC_LEARNING_MAX_VLAN;
+    e = ml_find(ml, mac, vlan);
     if (e) {
         enum mac_learning_result r = e->port == port ? MAC_LEARNING_UNCHANGED
                                                      : MAC_LEARNING_MOVED;
@@ -155,9 +176,10 @@ mac_learning_learn(struct mac_learning *ml, const uint8_t mac[6],
         return MAC_LEARNING_IGNORED;
     }
     memcpy(e->mac, mac, 6);
+    e->vlan = vlan;
     e->port = port;
     e->learned = now;
-    uint32_t b = ml_hash(mac) & ml->mask;
+    uint32_t b = ml_hash(mac, vlan) & ml->mask;
     e->hnext = ml->buckets[b];
     ml->buckets[b] = e;
     lru_push_head(ml, e);
@@ -174,9 +196,9 @@ ml_expired(const struct mac_learning *ml, const struct ml_entry *e,
 
 uint32_t
 mac_learning_lookup(const struct mac_learning *ml, const uint8_t mac[6],
-                    uint64_t now)
+                    uint16_t vlan, uint64_t now)
 {
-    const struct ml_entry *e = ml_find(ml, mac);
+    const struct ml_entry *e = ml_find(ml, mac, vlan & MAC_LEARNING_MAX_VLAN);
 
     return e && !ml_expired(ml, e, now) ? e->port : MAC_LEARNING_NO_PORT;
 }
@@ -234,7 +256,8 @@ mac_learning_for_each(const struct mac_learning *ml, uint64_t now,
                       mac_learning_visit_fn *cb, void *aux)
 {
     for (const struct ml_entry *e = ml->head; e; e = e->next) {
-        if (cb(aux, e->mac, e->port, now > e->learned ? now - e->learned : 0)) {
+        if (cb(aux, e->mac, e->vlan, e->port,
+               now > e->learned ? now - e->learned : 0)) {
             break;
         }
     }

@@ -4,7 +4,9 @@
 
 /* L2 MAC learning table of one bridge (the "normal" action's memory).
  *
- * Maps an Ethernet address to the port it was last seen on.  Entries age
+ * Maps an (Ethernet address, VLAN) pair to the port it was last seen on:
+ * the same MAC in two VLANs is two independent entries, as in OVS (a VLAN
+ * is its own broadcast domain; a host may appear in several).  Entries age
  * out 'idle_time' seconds after they were last learned; the table holds at
  * most 'max_entries' addresses and, when full, forgets the least recently
  * learned one (as OVS does), so a MAC flood cannot grow memory without
@@ -20,6 +22,7 @@
 #define MAC_LEARNING_DEFAULT_IDLE_TIME 300
 #define MAC_LEARNING_DEFAULT_MAX 8192
 #define MAC_LEARNING_NO_PORT UINT32_MAX
+#define MAC_LEARNING_MAX_VLAN 4095  /* 0: untagged / no VLAN */
 
 struct mac_learning;
 
@@ -36,13 +39,20 @@ int mac_learning_create(unsigned max_entries, unsigned idle_time,
                         struct mac_learning **) RSW_MUST_CHECK;
 void mac_learning_destroy(struct mac_learning *);
 
+/* Changes the limits (0 keeps the current value); a smaller size evicts
+ * the least recently learned entries at once. */
+void mac_learning_set_limits(struct mac_learning *, unsigned max_entries,
+                             unsigned idle_time);
+
+/* 'vlan' is 0..MAC_LEARNING_MAX_VLAN (higher bits are ignored). */
 enum mac_learning_result mac_learning_learn(struct mac_learning *,
                                             const uint8_t mac[6],
-                                            uint32_t port, uint64_t now);
-/* The port 'mac' was learned on, or MAC_LEARNING_NO_PORT if unknown or
- * expired. */
+                                            uint16_t vlan, uint32_t port,
+                                            uint64_t now);
+/* The port 'mac' was learned on in 'vlan', or MAC_LEARNING_NO_PORT if
+ * unknown or expired. */
 uint32_t mac_learning_lookup(const struct mac_learning *, const uint8_t mac[6],
-                             uint64_t now);
+                             uint16_t vlan, uint64_t now);
 /* Removes entries idle for longer than the idle time; returns how many. */
 unsigned mac_learning_expire(struct mac_learning *, uint64_t now);
 /* Forgets every address learned on 'port' (port deleted); returns how many. */
@@ -54,7 +64,7 @@ uint64_t mac_learning_evictions(const struct mac_learning *);
 
 /* Iteration, most recently learned first: cb returns nonzero to stop. */
 typedef int mac_learning_visit_fn(void *aux, const uint8_t mac[6],
-                                  uint32_t port, uint64_t age);
+                                  uint16_t vlan, uint32_t port, uint64_t age);
 void mac_learning_for_each(const struct mac_learning *, uint64_t now,
                            mac_learning_visit_fn *, void *aux);
 

@@ -18,14 +18,14 @@ test_learn_lookup_move(void **state)
     (void) state;
 
     assert_int_equal(mac_learning_create(0, 0, &ml), 0);
-    assert_int_equal(mac_learning_lookup(ml, mac_a, 0), MAC_LEARNING_NO_PORT);
-    assert_int_equal(mac_learning_learn(ml, mac_a, 1, 0), MAC_LEARNING_NEW);
-    assert_int_equal(mac_learning_learn(ml, mac_a, 1, 1), MAC_LEARNING_UNCHANGED);
-    assert_int_equal(mac_learning_lookup(ml, mac_a, 1), 1);
-    assert_int_equal(mac_learning_learn(ml, mac_a, 3, 2), MAC_LEARNING_MOVED);
-    assert_int_equal(mac_learning_lookup(ml, mac_a, 2), 3);
+    assert_int_equal(mac_learning_lookup(ml, mac_a, 0, 0), MAC_LEARNING_NO_PORT);
+    assert_int_equal(mac_learning_learn(ml, mac_a, 0, 1, 0), MAC_LEARNING_NEW);
+    assert_int_equal(mac_learning_learn(ml, mac_a, 0, 1, 1), MAC_LEARNING_UNCHANGED);
+    assert_int_equal(mac_learning_lookup(ml, mac_a, 0, 1), 1);
+    assert_int_equal(mac_learning_learn(ml, mac_a, 0, 3, 2), MAC_LEARNING_MOVED);
+    assert_int_equal(mac_learning_lookup(ml, mac_a, 0, 2), 3);
     /* Group addresses are never learned. */
-    assert_int_equal(mac_learning_learn(ml, bcast, 1, 2), MAC_LEARNING_IGNORED);
+    assert_int_equal(mac_learning_learn(ml, bcast, 0, 1, 2), MAC_LEARNING_IGNORED);
     assert_int_equal(mac_learning_count(ml), 1);
     mac_learning_destroy(ml);
     mac_learning_destroy(NULL);
@@ -38,16 +38,16 @@ test_aging(void **state)
     (void) state;
 
     assert_int_equal(mac_learning_create(0, 300, &ml), 0);
-    mac_learning_learn(ml, mac_a, 1, 100);
-    mac_learning_learn(ml, mac_b, 2, 350);
-    assert_int_equal(mac_learning_lookup(ml, mac_a, 400), 1);
+    mac_learning_learn(ml, mac_a, 0, 1, 100);
+    mac_learning_learn(ml, mac_b, 0, 2, 350);
+    assert_int_equal(mac_learning_lookup(ml, mac_a, 0, 400), 1);
     /* Idle 301 s: gone from lookups, then removed by expiry. */
-    assert_int_equal(mac_learning_lookup(ml, mac_a, 401), MAC_LEARNING_NO_PORT);
+    assert_int_equal(mac_learning_lookup(ml, mac_a, 0, 401), MAC_LEARNING_NO_PORT);
     assert_int_equal(mac_learning_expire(ml, 401), 1);
     assert_int_equal(mac_learning_count(ml), 1);
-    assert_int_equal(mac_learning_lookup(ml, mac_b, 401), 2);
+    assert_int_equal(mac_learning_lookup(ml, mac_b, 0, 401), 2);
     /* Re-learning refreshes. */
-    mac_learning_learn(ml, mac_b, 2, 600);
+    mac_learning_learn(ml, mac_b, 0, 2, 600);
     assert_int_equal(mac_learning_expire(ml, 800), 0);
     mac_learning_destroy(ml);
 }
@@ -62,16 +62,55 @@ test_size_limit_evicts_lru(void **state)
     assert_int_equal(mac_learning_create(4, 0, &ml), 0);
     for (uint8_t i = 0; i < 6; i++) {
         mac[5] = i;
-        mac_learning_learn(ml, mac, i, i);
+        mac_learning_learn(ml, mac, 0, i, i);
     }
     assert_int_equal(mac_learning_count(ml), 4);
     assert_int_equal(mac_learning_evictions(ml), 2);
     mac[5] = 0;
-    assert_int_equal(mac_learning_lookup(ml, mac, 6), MAC_LEARNING_NO_PORT);
+    assert_int_equal(mac_learning_lookup(ml, mac, 0, 6), MAC_LEARNING_NO_PORT);
     mac[5] = 5;
-    assert_int_equal(mac_learning_lookup(ml, mac, 6), 5);
+    assert_int_equal(mac_learning_lookup(ml, mac, 0, 6), 5);
     assert_int_equal(mac_learning_flush_port(ml, 5), 1);
     assert_int_equal(mac_learning_count(ml), 3);
+    mac_learning_destroy(ml);
+}
+
+/* (MAC, VLAN) is the key: one MAC in two VLANs is two entries. */
+static void
+test_vlan_key(void **state)
+{
+    struct mac_learning *ml;
+    (void) state;
+
+    assert_int_equal(mac_learning_create(0, 0, &ml), 0);
+    assert_int_equal(mac_learning_learn(ml, mac_a, 10, 1, 0), MAC_LEARNING_NEW);
+    assert_int_equal(mac_learning_learn(ml, mac_a, 20, 2, 0), MAC_LEARNING_NEW);
+    assert_int_equal(mac_learning_lookup(ml, mac_a, 10, 0), 1);
+    assert_int_equal(mac_learning_lookup(ml, mac_a, 20, 0), 2);
+    assert_int_equal(mac_learning_lookup(ml, mac_a, 0, 0), MAC_LEARNING_NO_PORT);
+    assert_int_equal(mac_learning_learn(ml, mac_a, 10, 3, 1), MAC_LEARNING_MOVED);
+    assert_int_equal(mac_learning_lookup(ml, mac_a, 20, 1), 2);
+    assert_int_equal(mac_learning_count(ml), 2);
+    mac_learning_destroy(ml);
+}
+
+static void
+test_set_limits_shrinks(void **state)
+{
+    struct mac_learning *ml;
+    uint8_t mac[6] = {2, 0, 0, 0, 0, 0};
+    (void) state;
+
+    assert_int_equal(mac_learning_create(0, 0, &ml), 0);
+    for (uint8_t i = 0; i < 8; i++) {
+        mac[5] = i;
+        mac_learning_learn(ml, mac, 1, i, 0);
+    }
+    mac_learning_set_limits(ml, 3, 10);
+    assert_int_equal(mac_learning_count(ml), 3);
+    mac[5] = 7;     /* the most recent ones stay */
+    assert_int_equal(mac_learning_lookup(ml, mac, 1, 5), 7);
+    assert_int_equal(mac_learning_lookup(ml, mac, 1, 11), MAC_LEARNING_NO_PORT);
     mac_learning_destroy(ml);
 }
 
@@ -82,6 +121,8 @@ main(void)
         cmocka_unit_test(test_learn_lookup_move),
         cmocka_unit_test(test_aging),
         cmocka_unit_test(test_size_limit_evicts_lru),
+        cmocka_unit_test(test_vlan_key),
+        cmocka_unit_test(test_set_limits_shrinks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
