@@ -273,6 +273,8 @@ run_cmd(const struct ctl_client_tool *t, const char *ctl, bool json,
     if (json) {
         printf("%s\n", json_object_to_json_string_ext(
                    result, JSON_C_TO_STRING_PRETTY));
+    } else if (c && c->render) {
+        c->render(result);
     } else {
         render(result, 0);
     }

@@ -26,6 +26,9 @@ struct ctl_client_cmd {
     /* Optional rewrite of the arguments before sending; returns NULL or
      * an error message. */
     const char *(*rewrite)(int *argc, const char **argv);
+    /* Optional text rendering of the result (not used with --format
+     * json); NULL: the generic one. */
+    void (*render)(struct json_object *result);
 };
 
 struct ctl_client_tool {

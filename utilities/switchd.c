@@ -5,7 +5,8 @@
  * epoll loop over the control socket (the configuration database's RFC
  * 7047 JSON-RPC and the runtime methods of switchd_methods.c, see
  * switchd_db.h), every port's control fd (vhost-user endpoints), a
- * signalfd and a 1 s tick (MAC aging, port status in the database).  PMD
+ * signalfd and a 1 s tick (MAC aging and flow timeouts in ofproto, port
+ * status in the database).  PMD
  * threads (datapath/dpif.h) do the forwarding.
  *
  * The database is opened first: its root row may name the PMD cores and
@@ -41,10 +42,10 @@
 #include "daemon.h"
 #include "switchd_db.h"
 #include "datapath/dpif.h"
-#include "datapath/l2br.h"
 #include "datapath/port.h"
 #include "datapath/port_dpdk.h"
 #include "datapath/rxq_sched.h"
+#include "ofproto/ofproto.h"
 #include "vhost/vlog.h"
 
 #define HUGETLBFS_MAGIC_NUMBER 0x958458f6
@@ -381,6 +382,35 @@ invalidate_cb(void *aux)
     }
 }
 
+/* ofproto_translate, except for a packet from a datapath port that is on
+ * no bridge: a port is polled from dpif_port_add() on, a moment before
+ * ofproto_add_port() gives it its bridge (and a kernel tap has packets
+ * queued by then).  Like any packet without a route it is dropped and
+ * counted as no_route, not as an upcall failure; the drop megaflow goes
+ * with the invalidation ofproto_add_port() makes. */
+static int
+switchd_translate(void *ctx, const struct flow *flow, struct flow_wc *wc,
+                  struct dp_actions *actions, struct upcall_refs *refs)
+{
+    int err = ofproto_translate(ctx, flow, wc, actions, refs);
+
+    if (err == -ENOENT) {
+        dp_actions_init(actions);
+        refs->n = 0;
+        wc->masks.in_port = UINT32_MAX;
+        err = 0;
+    }
+    return err;
+}
+
+void
+switchd_flows_sync(struct switchd *sd)
+{
+    if (sd->dp) {
+        dpif_synchronize(sd->dp);
+    }
+}
+
 static void
 handle_event(struct switchd *sd, struct switchd_db *db, int sig_fd,
              uint64_t tag)
@@ -414,7 +444,7 @@ main_loop(struct switchd *sd, struct switchd_db *db, int sig_fd)
         }
         if (time(NULL) != last_tick) {
             last_tick = time(NULL);
-            l2br_run(sd->l2);
+            ofproto_run(sd->ofp);
             switchd_capture_run(sd);
             switchd_db_tick(db);
         }
@@ -453,7 +483,7 @@ start_switch(const struct switchd_opts *o, struct switchd *sd,
              struct switchd_db *db, int sig_fd, const unsigned *cores,
              unsigned n_cores)
 {
-    int err = l2br_create(invalidate_cb, sd, &sd->l2);
+    int err = ofproto_create(invalidate_cb, sd, &sd->ofp);
 
     if (err) {
         return err;
@@ -461,7 +491,8 @@ start_switch(const struct switchd_opts *o, struct switchd *sd,
     struct dpif_config cfg = {
         .pmd_cores = cores,
         .n_pmds = n_cores,
-        .upcall = {.translate = l2br_translate, .ctx = sd->l2},
+        .upcall = {.translate = switchd_translate,
+                   .credit = ofproto_credit, .ctx = sd->ofp},
     };
     err = dpif_create(&cfg, &sd->dp);
     if (err) {
@@ -491,7 +522,7 @@ stop_switch(struct switchd *sd, struct switchd_db *db)
     }
     dpif_destroy(sd->dp);
     sd->dp = NULL;
-    l2br_destroy(sd->l2);
+    ofproto_destroy(sd->ofp);
 }
 
 /* Everything after option parsing: returns the exit status. */

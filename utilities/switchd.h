@@ -11,12 +11,12 @@
 #include "vhost/compiler.h"
 
 struct dpif;
-struct l2br;
+struct ofproto;
 struct port;
 
 struct switchd {
     struct dpif *dp;
-    struct l2br *l2;
+    struct ofproto *ofp;
     int epoll_fd;
     bool exiting;
 };
@@ -27,6 +27,21 @@ void switchd_unwatch_port(struct switchd *, struct port *);
 
 extern const struct ctl_method switchd_methods[];
 extern const unsigned switchd_n_methods;
+
+/* After a change to flows, ports or their VLANs: ofproto's invalidate
+ * callback already bumped the datapath's flow generation; this waits
+ * until every PMD has passed a quiescent point, so the very next packet
+ * is translated against the new tables (dpif.h).  Control thread, outside
+ * ofproto's mutex, before the change is acknowledged to the client. */
+void switchd_flows_sync(struct switchd *);
+
+/* OpenFlow methods: rsw-ofctl's flow commands, show, dump-tables, and
+ * rsw-appctl's trace and fdb-show (switchd_flows.c). */
+ctl_method_fn switchd_method_add_flow, switchd_method_add_flows,
+    switchd_method_mod_flows, switchd_method_del_flows,
+    switchd_method_replace_flows, switchd_method_dump_flows,
+    switchd_method_dump_tables, switchd_method_show, switchd_method_trace,
+    switchd_method_fdb_show;
 
 /* Packet capture methods and their once-a-second reaping
  * (switchd_capture.c). */

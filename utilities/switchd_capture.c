@@ -20,7 +20,7 @@
 #include "ctl_server.h"
 #include "datapath/capture.h"
 #include "datapath/dpif.h"
-#include "datapath/l2br.h"
+#include "ofproto/ofproto.h"
 #include "vhost/vlog.h"
 
 #define FILTER_MAX 1024
@@ -117,10 +117,9 @@ static int
 find_port(struct switchd *sd, const char *name, uint32_t *dp_port,
           char **error)
 {
-    char br[L2BR_NAME_MAX];
     uint32_t ofport;
 
-    if (l2br_find_port(sd->l2, name, br, dp_port, &ofport)) {
+    if (ofproto_find_port(sd->ofp, name, NULL, dp_port, &ofport)) {
         *error = ctl_errorf("no port named %s", name);
         return -ENOENT;
     }

@@ -151,6 +151,7 @@ switchd_db_destroy(struct switchd_db *db)
     free(db->socket_mem);
     free(db->boot_settings);
     free(db->warned_settings);
+    free(db->mac_limits);
     free(db);
 }
 

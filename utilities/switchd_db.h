@@ -16,7 +16,11 @@
  * are compared with the running bridges and ports, which are added,
  * removed or re-created (a changed type, options or ofport_request) to
  * match.  Each Interface is one switch port named after it; port creation
- * is generic (port_create(type, options)).  The switch then writes back
+ * is generic (port_create(type, options)).  NORMAL's settings follow too,
+ * live: Port tag / trunks / vlan_mode (a bad combination is the
+ * Interface's error) and Bridge other_config mac-aging-time /
+ * mac-table-size.  The switch answers (cur_cfg) once the PMDs dropped the
+ * cached flows the change made stale.  The switch then writes back
  * Interface ofport, error, status and link_state, and cur_cfg = next_cfg
  * in the root row, which is what "rsw-vsctl" waits for.  Statistics are
  * written every SWITCHD_DB_STATS_INTERVAL seconds.  OpenFlow numbers are

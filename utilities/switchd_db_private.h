@@ -21,6 +21,7 @@ struct switchd_db_port {
     bool attached;
     uint32_t dp_port, ofport;
     char *error;                /* why it is not attached, or NULL */
+    char *vlan;                 /* Port tag/trunks/vlan_mode applied (JSON) */
 };
 
 struct switchd_db {
@@ -33,6 +34,7 @@ struct switchd_db {
     char *pmd_cores, *eal_args, *socket_mem;    /* as read at start */
     char *boot_settings;        /* restart-only root settings at start */
     char *warned_settings;      /* last value we warned about */
+    char *mac_limits;           /* Bridge MAC limits applied (all bridges) */
     bool dirty;                 /* a client committed since reconcile */
     bool writing;               /* our own write-back is committing */
     unsigned ticks;

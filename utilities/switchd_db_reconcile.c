@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Reconciliation: the running bridges and ports follow the Bridge, Port
- * and Interface rows (see switchd_db.h).  Control thread only. */
+ * and Interface rows (see switchd_db.h), and so do NORMAL's settings: each
+ * Port's tag / trunks / vlan_mode and each Bridge's other_config
+ * mac-aging-time / mac-table-size (ovs-vswitchd.conf.db(5)), applied live.
+ * Control thread only. */
 #include "switchd_db_private.h"
 
 #include <errno.h>
@@ -9,8 +12,8 @@
 #include <string.h>
 
 #include "datapath/dpif.h"
-#include "datapath/l2br.h"
 #include "datapath/port.h"
+#include "ofproto/ofproto.h"
 #include "ovsdb-lite/util.h"
 #include "switchd.h"
 #include "vhost/vlog.h"
@@ -18,6 +21,7 @@
 /* One Interface the rows ask for. */
 struct want {
     const struct ovsdb_row *iface;
+    const struct ovsdb_row *port;   /* its Port row (VLAN settings) */
     const char *name, *bridge;
     char *config;
     bool done;                  /* already running as asked */
@@ -73,8 +77,8 @@ iface_config(const struct ovsdb_row *iface)
 }
 
 static void
-want_add(struct want_list *l, const struct ovsdb_row *iface,
-         const char *bridge)
+want_add(struct want_list *l, const struct ovsdb_row *port,
+         const struct ovsdb_row *iface, const char *bridge)
 {
     if (l->n == l->cap) {
         l->cap = l->cap ? 2 * l->cap : 16;
@@ -82,6 +86,7 @@ want_add(struct want_list *l, const struct ovsdb_row *iface,
     }
     l->w[l->n++] = (struct want) {
         .iface = iface,
+        .port = port,
         .name = switchd_db_str(iface, "name"),
         .bridge = bridge,
         .config = iface_config(iface),
@@ -108,7 +113,7 @@ collect_wants(const struct ovsdb *odb, struct want_list *l)
                 const struct ovsdb_row *iface =
                     ovsdb_table_find(it, &ifs->keys[k].uuid);
                 if (iface) {
-                    want_add(l, iface, switchd_db_str(br, "name"));
+                    want_add(l, port, iface, switchd_db_str(br, "name"));
                 }
             }
         }
@@ -140,6 +145,7 @@ switchd_db_port_free(struct switchd_db_port *p)
         free(p->bridge);
         free(p->config);
         free(p->error);
+        free(p->vlan);
         free(p);
     }
 }
@@ -155,7 +161,7 @@ port_detach(struct switchd *sd, struct switchd_db_port *p)
         return;
     }
     p->attached = false;
-    if (l2br_del_port(sd->l2, p->name, &dp_port)) {
+    if (ofproto_del_port(sd->ofp, p->name, &dp_port)) {
         dp_port = p->dp_port;
     }
     struct port *port = dpif_port_get(sd->dp, dp_port);
@@ -211,7 +217,7 @@ port_plug(struct switchd *sd, struct switchd_db_port *p, struct port *port,
     }
     err = switchd_watch_port(sd, port);
     if (!err) {
-        err = l2br_add_port(sd->l2, p->bridge, p->name, port_no,
+        err = ofproto_add_port(sd->ofp, p->bridge, p->name, port_no,
                             ofport_request, &p->ofport);
         if (err) {
             switchd_unwatch_port(sd, port);
@@ -242,7 +248,7 @@ pick_ofport(const struct ovsdb_row *iface)
     if (req > 0) {
         return (uint32_t) req;
     }
-    return old > 0 && old <= PORT_RULES_MAX_OFPORT ? (uint32_t) old : 0;
+    return old > 0 && old < OFPP_MAX ? (uint32_t) old : 0;
 }
 
 static void
@@ -316,7 +322,7 @@ remove_stale_ports(struct switchd_db *db, struct want_list *wants)
 }
 
 struct bridge_names {
-    char (*names)[L2BR_NAME_MAX];
+    char (*names)[OFPROTO_NAME_MAX];
     size_t n, cap;
 };
 
@@ -329,25 +335,27 @@ collect_bridge(void *aux, const char *br)
         b->cap = b->cap ? 2 * b->cap : 8;
         b->names = ovsdb_xrealloc(b->names, b->cap * sizeof *b->names);
     }
-    snprintf(b->names[b->n++], L2BR_NAME_MAX, "%s", br);
+    snprintf(b->names[b->n++], OFPROTO_NAME_MAX, "%s", br);
 }
 
-static void
+/* Returns true if a bridge was added (it then has default MAC limits). */
+static bool
 sync_bridges(struct switchd_db *db)
 {
     const struct ovsdb_table *bt = ovsdb_get_table(db->db, "Bridge");
     struct bridge_names running = {0};
     const struct ovsdb_row *row;
-    struct l2br *l2 = db->sd->l2;
+    struct ofproto *ofp = db->sd->ofp;
+    bool added = false;
 
-    /* Collected first: l2br's visitors run under its lock. */
-    l2br_for_each_bridge(l2, collect_bridge, &running);
+    /* Collected first: ofproto's visitors run under its lock. */
+    ofproto_for_each_bridge(ofp, collect_bridge, &running);
     for (size_t i = 0; i < running.n; i++) {
         bool keep = false;
         OVSDB_TABLE_FOR_EACH (row, bt) {
             keep |= !strcmp(switchd_db_str(row, "name"), running.names[i]);
         }
-        int err = keep ? 0 : l2br_del_bridge(l2, running.names[i]);
+        int err = keep ? 0 : ofproto_del_bridge(ofp, running.names[i]);
         if (err) {
             RSW_LOG(RSW_LOG_ERR, "removing bridge %s: %s", running.names[i],
                     strerror(-err));
@@ -358,14 +366,184 @@ sync_bridges(struct switchd_db *db)
     free(running.names);
     OVSDB_TABLE_FOR_EACH (row, bt) {
         const char *name = switchd_db_str(row, "name");
-        if (!l2br_has_bridge(l2, name)) {
-            int err = l2br_add_bridge(l2, name);
+        if (!ofproto_has_bridge(ofp, name)) {
+            int err = ofproto_add_bridge(ofp, name);
             if (err) {
                 RSW_LOG(RSW_LOG_ERR, "adding bridge %s: %s", name,
                         strerror(-err));
             } else {
                 RSW_LOG(RSW_LOG_INFO, "added bridge %s", name);
+                added = true;
             }
+        }
+    }
+    return added;
+}
+
+/* ---- NORMAL's settings ---------------------------------------------- */
+
+/* other_config:'key' of 'row' as a whole number in [1, max], 0 if absent;
+ * a bad value is logged and ignored (the default applies). */
+static unsigned
+other_config_uint(const struct ovsdb_row *row, const char *key,
+                  unsigned max)
+{
+    const struct ovsdb_datum *d = ovsdb_row_get(row, "other_config");
+
+    for (size_t i = 0; d && i < d->n; i++) {
+        if (strcmp(d->keys[i].string, key)) {
+            continue;
+        }
+        const char *v = d->values[i].string;
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul(v, &end, 10);
+        if (v[0] < '0' || v[0] > '9' || *end || errno || !n || n > max) {
+            RSW_LOG_RL(RSW_LOG_WARN, "bridge %s: other_config:%s=\"%s\" "
+                       "is not a whole number in 1..%u: using the default",
+                       switchd_db_str(row, "name"), key, v, max);
+            return 0;
+        }
+        return (unsigned) n;
+    }
+    return 0;
+}
+
+/* Bridge other_config mac-aging-time (seconds) and mac-table-size, as in
+ * OVS; applied to every bridge when any of them changed or a bridge was
+ * (re)created, so an unchanged configuration costs nothing. */
+#define MAC_AGING_MAX 86400u
+#define MAC_TABLE_SIZE_MAX (1u << 24)
+struct mac_limits {
+    const char *br;
+    unsigned aging, size;
+};
+
+static void
+apply_mac_limits(struct switchd_db *db, bool new_bridges)
+{
+    const struct ovsdb_table *bt = ovsdb_get_table(db->db, "Bridge");
+    struct mac_limits *l = ovsdb_xcalloc(ovsdb_table_count(bt) + 1,
+                                         sizeof *l);
+    json_object *all = ovsdb_json_arr();
+    const struct ovsdb_row *row;
+    size_t n = 0;
+
+    OVSDB_TABLE_FOR_EACH (row, bt) {
+        json_object *one = ovsdb_json_arr();
+        l[n] = (struct mac_limits) {
+            .br = switchd_db_str(row, "name"),
+            .aging = other_config_uint(row, "mac-aging-time", MAC_AGING_MAX),
+            .size = other_config_uint(row, "mac-table-size",
+                                      MAC_TABLE_SIZE_MAX),
+        };
+        ovsdb_json_push(one, ovsdb_json_str(l[n].br));
+        ovsdb_json_push(one, ovsdb_json_int(l[n].aging));
+        ovsdb_json_push(one, ovsdb_json_int(l[n].size));
+        ovsdb_json_push(all, one);
+        n++;
+    }
+    const char *now = ovsdb_json_plain(all, NULL);
+    if (new_bridges || !db->mac_limits || strcmp(now, db->mac_limits)) {
+        free(db->mac_limits);
+        db->mac_limits = ovsdb_xstrdup(now);
+        for (size_t i = 0; i < n; i++) {
+            int err = ofproto_set_mac_limits(db->sd->ofp, l[i].br,
+                                             l[i].aging, l[i].size);
+            if (err) {
+                RSW_LOG(RSW_LOG_ERR, "bridge %s: MAC limits: %s", l[i].br,
+                        strerror(-err));
+            }
+        }
+    }
+    json_object_put(all);
+    free(l);
+}
+
+/* The Port row's VLAN settings as one comparable string. */
+static char *
+port_vlan_config(const struct ovsdb_row *port)
+{
+    const char *cols[] = {"tag", "trunks", "vlan_mode"};
+    const struct ovsdb_table_schema *ts = port->table->schema;
+    json_object *a = ovsdb_json_arr();
+
+    for (size_t i = 0; i < RSW_ARRAY_SIZE(cols); i++) {
+        const struct ovsdb_column_schema *c =
+            ovsdb_schema_find_column(ts, cols[i]);
+        ovsdb_json_push(a, ovsdb_datum_to_json(&port->fields[c->index],
+                                               &c->type));
+    }
+    char *s = ovsdb_xstrdup(ovsdb_json_plain(a, NULL));
+    json_object_put(a);
+    return s;
+}
+
+/* OVS's defaults (ovs-vswitchd.conf.db(5), Port vlan_mode): access when
+ * a tag is set, else trunk; the schema bounds tag and trunks to 0..4095. */
+static void
+port_vlan_of(const struct ovsdb_row *port, struct ofproto_port_vlan *v,
+             uint16_t *trunks)
+{
+    const struct ovsdb_datum *t = ovsdb_row_get(port, "trunks");
+    const char *mode = switchd_db_str(port, "vlan_mode");
+
+    v->tag = (int) switchd_db_int(port, "tag", -1);
+    v->mode = v->tag >= 0 ? OFPROTO_VLAN_ACCESS : OFPROTO_VLAN_TRUNK;
+    if (!strcmp(mode, "access")) {
+        v->mode = OFPROTO_VLAN_ACCESS;
+    } else if (!strcmp(mode, "trunk")) {
+        v->mode = OFPROTO_VLAN_TRUNK;
+    } else if (!strcmp(mode, "native-tagged")) {
+        v->mode = OFPROTO_VLAN_NATIVE_TAGGED;
+    } else if (!strcmp(mode, "native-untagged")) {
+        v->mode = OFPROTO_VLAN_NATIVE_UNTAGGED;
+    }
+    v->n_trunks = 0;
+    for (size_t i = 0; t && i < t->n && i < OFPROTO_MAX_VLAN_TRUNKS; i++) {
+        trunks[v->n_trunks++] = (uint16_t) t->keys[i].integer;
+    }
+    v->trunks = trunks;
+}
+
+static void
+apply_port_vlan(struct switchd_db *db, struct switchd_db_port *p,
+                const struct ovsdb_row *port)
+{
+    uint16_t trunks[OFPROTO_MAX_VLAN_TRUNKS];
+    struct ofproto_port_vlan v;
+    char *now = port_vlan_config(port);
+    int err;
+
+    if (p->vlan && !strcmp(p->vlan, now)) {
+        free(now);
+        return;
+    }
+    free(p->vlan);
+    p->vlan = now;
+    port_vlan_of(port, &v, trunks);
+    err = ofproto_set_port_vlan(db->sd->ofp, p->name, &v);
+    if (err == -EINVAL) {
+        set_error(p, v.mode != OFPROTO_VLAN_TRUNK && v.tag < 0
+                  ? "vlan_mode access/native-* needs a tag"
+                  : "invalid VLAN settings (tag, trunks, vlan_mode)");
+    } else if (err) {
+        set_error(p, strerror(-err));
+    } else {
+        set_error(p, NULL);
+    }
+}
+
+/* Every running port gets its Port row's VLAN settings (a port re-created
+ * or new starts without: its 'vlan' is NULL). */
+static void
+apply_port_vlans(struct switchd_db *db, struct want_list *wants)
+{
+    for (size_t i = 0; i < wants->n; i++) {
+        struct want *w = &wants->w[i];
+        struct switchd_db_port *p = switchd_db_find_port(db, w->name);
+        if (p && p->attached && !strcmp(p->bridge, w->bridge)) {
+            apply_port_vlan(db, p, w->port);
         }
     }
 }
@@ -414,7 +592,14 @@ switchd_db_reconcile(struct switchd_db *db)
         qsort(wants.w, wants.n, sizeof *wants.w, compare_wants);
     }
     remove_stale_ports(db, &wants);
-    sync_bridges(db);
+    bool new_bridges = sync_bridges(db);
+    apply_mac_limits(db, new_bridges);
     add_missing_ports(db, &wants);
+    apply_port_vlans(db, &wants);
     want_list_destroy(&wants);
+    /* The changes above invalidated the PMDs' megaflows (ofproto's
+     * callback); once every PMD has passed a quiescent point no packet is
+     * forwarded by the old configuration, and only then does write-back
+     * tell waiting clients (cur_cfg) that it applies. */
+    switchd_flows_sync(db->sd);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* rsw-switchd's runtime control-socket methods: flow rules and
- * introspection (counters, queues, megaflows).  Bridges and ports are
- * configured through the database (switchd_db.h).  Results are JSON; the
- * CLI tools render them. */
+/* rsw-switchd's runtime control-socket methods: the method table and
+ * introspection (port counters, PMDs, queues, megaflows).  The OpenFlow
+ * methods live in switchd_flows.c, capture in switchd_capture.c.  Bridges
+ * and ports are configured through the database (switchd_db.h).  Results
+ * are JSON; the CLI tools render them. */
 #include "switchd.h"
 
 #include <errno.h>
@@ -15,8 +16,8 @@
 
 #include "ctl_server.h"
 #include "datapath/dpif.h"
-#include "datapath/l2br.h"
 #include "datapath/port.h"
+#include "ofproto/ofproto.h"
 
 #define MAX_DUMP_FLOWS 4096
 
@@ -30,60 +31,6 @@ struct port_json_ctx {
     struct json_object *array;
     const char *only;          /* one port, or NULL */
 };
-
-static int
-method_add_flow(void *aux, int argc RSW_UNUSED, const char *const argv[],
-                struct json_object **result RSW_UNUSED, char **error)
-{
-    struct switchd *sd = aux;
-    char msg[256];
-    int err = l2br_add_rule(sd->l2, argv[0], argv[1], msg, sizeof msg);
-
-    if (err) {
-        *error = ctl_errorf("add-flow: %s", msg);
-    }
-    return err;
-}
-
-static int
-method_del_flows(void *aux, int argc RSW_UNUSED, const char *const argv[],
-                 struct json_object **result RSW_UNUSED, char **error)
-{
-    struct switchd *sd = aux;
-    int err = l2br_del_rules(sd->l2, argv[0]);
-
-    if (err) {
-        *error = ctl_errorf("del-flows: no bridge named %s", argv[0]);
-    }
-    return err;
-}
-
-static void
-dump_rule(void *aux, const struct port_rule *r)
-{
-    struct json_object *o = json_object_new_object();
-    char buf[PORT_RULE_FORMAT_SIZE];
-
-    JSON_ADD_U64(o, "n_upcalls", r->n_packets);
-    JSON_ADD_STR(o, "flow", port_rule_format(r, buf, sizeof buf));
-    json_object_array_add(aux, o);
-}
-
-static int
-method_dump_flows(void *aux, int argc RSW_UNUSED, const char *const argv[],
-                  struct json_object **result, char **error)
-{
-    struct switchd *sd = aux;
-    struct json_object *a = json_object_new_array();
-
-    if (l2br_for_each_rule(sd->l2, argv[0], dump_rule, a)) {
-        json_object_put(a);
-        *error = ctl_errorf("dump-flows: no bridge named %s", argv[0]);
-        return -ENOENT;
-    }
-    *result = a;
-    return 0;
-}
 
 static void
 dump_port(void *aux, const char *name, uint32_t dp_port, uint32_t ofport)
@@ -120,7 +67,7 @@ method_dump_ports(void *aux, int argc, const char *const argv[],
     struct port_json_ctx c = {.sd = sd, .array = json_object_new_array(),
                               .only = argc > 1 ? argv[1] : NULL};
 
-    if (l2br_for_each_port(sd->l2, argv[0], dump_port, &c)) {
+    if (ofproto_for_each_port(sd->ofp, argv[0], dump_port, &c)) {
         json_object_put(c.array);
         *error = ctl_errorf("dump-ports: no bridge named %s", argv[0]);
         return -ENOENT;
@@ -259,7 +206,9 @@ flow_json(const struct dpif_flow_info *f)
     char buf[FLOW_FORMAT_SIZE];
     char acts[DP_ACTIONS_FORMAT_SIZE];
 
-    JSON_ADD_U64(o, "hits", f->hits);
+    /* OVS's dpctl/dump-flows names: packets, bytes. */
+    JSON_ADD_U64(o, "packets", f->hits);
+    JSON_ADD_U64(o, "bytes", f->bytes);
     JSON_ADD_STR(o, "actions", dp_actions_format(&f->actions, acts,
                                                  sizeof acts));
     JSON_ADD_STR(o, "match", flow_format(&f->key, buf, sizeof buf));
@@ -295,36 +244,6 @@ method_dump_dp_flows(void *aux, int argc RSW_UNUSED,
         json_object_array_add(a, o);
     }
     free(buf);
-    *result = a;
-    return 0;
-}
-
-static void
-fdb_entry(void *aux, const uint8_t m[6], uint32_t ofport, uint64_t age)
-{
-    struct json_object *o = json_object_new_object();
-    char mac[18];
-
-    snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x",
-             m[0], m[1], m[2], m[3], m[4], m[5]);
-    JSON_ADD_U64(o, "port", ofport);
-    JSON_ADD_STR(o, "mac", mac);
-    JSON_ADD_U64(o, "age", age);
-    json_object_array_add(aux, o);
-}
-
-static int
-method_fdb_show(void *aux, int argc RSW_UNUSED, const char *const argv[],
-                struct json_object **result, char **error)
-{
-    struct switchd *sd = aux;
-    struct json_object *a = json_object_new_array();
-
-    if (l2br_for_each_mac(sd->l2, argv[0], fdb_entry, a)) {
-        json_object_put(a);
-        *error = ctl_errorf("fdb-show: no bridge named %s", argv[0]);
-        return -ENOENT;
-    }
     *result = a;
     return 0;
 }
@@ -371,16 +290,22 @@ method_list_commands(void *aux RSW_UNUSED, int argc RSW_UNUSED,
 }
 
 const struct ctl_method switchd_methods[] = {
-    {"add-flow", 2, 2, "BR FLOW", method_add_flow},
-    {"del-flows", 1, 1, "BR", method_del_flows},
-    {"dump-flows", 1, 1, "BR", method_dump_flows},
+    {"add-flow", 2, 2, "BR FLOW", switchd_method_add_flow},
+    {"add-flows", 2, 2, "BR FLOWS-TEXT", switchd_method_add_flows},
+    {"mod-flows", 2, 3, "BR FLOW [--strict]", switchd_method_mod_flows},
+    {"del-flows", 1, 3, "BR [MATCH] [--strict]", switchd_method_del_flows},
+    {"replace-flows", 2, 2, "BR FLOWS-TEXT", switchd_method_replace_flows},
+    {"dump-flows", 1, 2, "BR [MATCH]", switchd_method_dump_flows},
+    {"dump-tables", 1, 1, "BR", switchd_method_dump_tables},
+    {"show", 1, 1, "BR", switchd_method_show},
     {"dump-ports", 1, 2, "BR [PORT]", method_dump_ports},
     {"pmd-stats-show", 0, 0, "", method_pmd_stats_show},
     {"pmd-stats-clear", 0, 0, "", method_pmd_stats_clear},
     {"pmd-rxq-show", 0, 0, "", method_pmd_rxq_show},
     {"pmd-rxq-rebalance", 0, 0, "", method_pmd_rxq_rebalance},
     {"dump-dp-flows", 0, 0, "", method_dump_dp_flows},
-    {"fdb-show", 1, 1, "BR", method_fdb_show},
+    {"fdb-show", 1, 1, "BR", switchd_method_fdb_show},
+    {"trace", 2, 2, "BR PACKET", switchd_method_trace},
     {"capture", 2, 2 + 64, "PORT FILE [BPF FILTER] [--count N] [--duration S]"
      " [--snaplen N] [--rx|--tx]", switchd_method_capture},
     {"capture-stop", 1, 1, "PORT", switchd_method_capture_stop},

@@ -134,8 +134,9 @@ normal)
     wait_traffic vhu1 100000
     wait_traffic vhu2 100000
     appctl fdb-show br0
-    appctl fdb-show br0 | grep -q "port=1 mac=02:00:00:00:00:01" || it_fail "02:..:01 not learned on port 1"
-    appctl fdb-show br0 | grep -q "port=2 mac=02:00:00:00:00:02" || it_fail "02:..:02 not learned on port 2"
+    # ovs-appctl fdb/show's columns: port, VLAN, MAC, age.
+    appctl fdb-show br0 | grep -qE "^ +1 +0 +02:00:00:00:00:01 " || it_fail "02:..:01 not learned on port 1"
+    appctl fdb-show br0 | grep -qE "^ +2 +0 +02:00:00:00:00:02 " || it_fail "02:..:02 not learned on port 2"
     flooded=$(port_stat vhu3 tx_packets)
     before=$(port_stat vhu1 rx_packets)
     sleep 1

@@ -162,9 +162,10 @@ else
     ofctl add-flow br0 in_port=1,actions=mod_vlan_vid:10,mod_nw_src:10.9.9.9,output:2 ||
         it_fail "add-flow (push)"
 fi
-# dl_vlan=20 (what b.pcap carries) takes precedence over in_port alone.
-ofctl add-flow br0 in_port=2,actions=drop || it_fail "add-flow (drop)"
-ofctl add-flow br0 in_port=2,dl_vlan=20,actions=strip_vlan,output:1 ||
+# dl_vlan=20 (what b.pcap carries) takes precedence over in_port alone:
+# a higher priority, as in OpenFlow.
+ofctl add-flow br0 priority=100,in_port=2,actions=drop || it_fail "add-flow (drop)"
+ofctl add-flow br0 priority=200,in_port=2,dl_vlan=20,actions=strip_vlan,output:1 ||
     it_fail "add-flow (strip)"
 # Bad values are refused with the word at fault.
 out=$(ofctl add-flow br0 in_port=1,actions=mod_vlan_vid:4096,output:2 2>&1) &&

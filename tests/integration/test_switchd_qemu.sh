@@ -140,8 +140,8 @@ for p in vhu1 vhu2; do
     [ "$rx" -ge 10 ] && [ "$tx" -ge 10 ] || it_fail "$p: expected >= 10 packets each way"
 done
 appctl fdb-show br0
-appctl fdb-show br0 | grep -q "mac=52:54:00:00:00:01" || it_fail "A's MAC not learned"
-appctl fdb-show br0 | grep -q "mac=52:54:00:00:00:02" || it_fail "B's MAC not learned"
+appctl fdb-show br0 | grep -q " 52:54:00:00:00:01 " || it_fail "A's MAC not learned"
+appctl fdb-show br0 | grep -q " 52:54:00:00:00:02 " || it_fail "B's MAC not learned"
 
 # 3. Cut off, check, restore.
 if [ "$mode" = vhostuser ]; then
