@@ -42,7 +42,7 @@ usage(void)
            "               [--mem SIZE] [--hugepages] [--numa-node N]"
            " [--cpus N]\n"
            "               [--net vhost-user,path=SOCK[,mac=M][,server]"
-           "[,mtu=N]]\n"
+           "[,mtu=N][,queues=N]]\n"
            "               [--serial stdout|file:PATH] [--api SOCK]"
            " [--connect-timeout S] [-v]\n"
            "Runs a KVM guest whose virtio-net device is served by a "
@@ -50,7 +50,9 @@ usage(void)
            "  --test-guest MODE  built-in test guest: hello, speed:N, send:N,"
            " recv:N,\n"
            "                     recv-irq:N (MSI-X), echo[:N], pingpong:N "
-           "(one RESULT line)\n"
+           "(one RESULT line),\n"
+           "                     mq-pingpong:N (queue pair 2; needs "
+           "--net ...,queues=2)\n"
            "  --kernel BZIMAGE   Linux bzImage (boot protocol >= 2.06, "
            "64-bit entry)\n"
            "  --mem SIZE         guest RAM, e.g. 256M, 1G (default 256M); "
@@ -63,7 +65,9 @@ usage(void)
            "guest by ACPI (MADT)\n"
            "                     and an MP table\n"
            "  --net ...          virtio-net over vhost-user; 'server' makes "
-           "rsw-vmm listen\n"
+           "rsw-vmm listen;\n"
+           "                     queues=N: N queue pairs (multiqueue, "
+           "1..7, default 1)\n"
            "  --serial stdout    COM1 on stdout, input from stdin (a "
            "terminal goes raw;\n"
            "                     Ctrl-A x quits, Ctrl-A Ctrl-A sends "
@@ -135,6 +139,25 @@ parse_mac(const char *s, uint8_t mac[6])
            ? -EINVAL : 0;
 }
 
+/* queues=N: queue pairs, 1..VIRTIO_NET_MAX_PAIRS (virtio 1.1 §5.1.4:
+ * max_virtqueue_pairs). */
+static int
+parse_net_queues(struct virtio_net_config *n, const char *s)
+{
+    char *end;
+    unsigned long v;
+
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (*s < '0' || *s > '9' || *end || errno || v < 1
+        || v > VIRTIO_NET_MAX_PAIRS) {
+        return die("--net: queues must be 1..%u (queue pairs), got '%s'",
+                   VIRTIO_NET_MAX_PAIRS, s);
+    }
+    n->queues = (unsigned) v;
+    return 0;
+}
+
 static int
 parse_net_opt(struct virtio_net_config *n, const char *kv)
 {
@@ -152,14 +175,17 @@ parse_net_opt(struct virtio_net_config *n, const char *kv)
             return die("--net: mtu must be 68..65535, got '%s'", kv + 4);
         }
         n->mtu = (uint16_t) v;
+    } else if (!strncmp(kv, "queues=", 7)) {
+        return parse_net_queues(n, kv + 7);
     } else {
-        return die("--net: unknown option '%s' (path=, mac=, server, mtu=)",
-                   kv);
+        return die("--net: unknown option '%s' (path=, mac=, server, mtu=, "
+                   "queues=)", kv);
     }
     return 0;
 }
 
-/* --net vhost-user,path=SOCK[,mac=M][,server][,mtu=N]; 'spec' is ours. */
+/* --net vhost-user,path=SOCK[,mac=M][,server][,mtu=N][,queues=N]; 'spec'
+ * is ours. */
 static int
 parse_net(struct options *o, char *spec)
 {
@@ -265,7 +291,8 @@ check_options(const struct options *o)
     }
     if (o->test_guest && !test_guest_mode_valid(o->test_guest)) {
         return die("--test-guest: unknown mode '%s' (hello, speed:N, "
-                   "send:N, recv:N, recv-irq:N, echo[:N], pingpong:N)",
+                   "send:N, recv:N, recv-irq:N, echo[:N], pingpong:N, "
+                   "mq-pingpong:N)",
                    o->test_guest);
     }
     if (o->serial && strcmp(o->serial, "stdout")

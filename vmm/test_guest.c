@@ -28,7 +28,7 @@ test_guest_mode_valid(const char *mode)
 {
     static const char *const with_n[] = { "speed:", "send:", "recv:",
                                           "recv-irq:", "echo:",
-                                          "pingpong:" };
+                                          "pingpong:", "mq-pingpong:" };
 
     if (!strcmp(mode, "hello") || !strcmp(mode, "echo")) {
         return true;
@@ -52,7 +52,8 @@ test_guest_load(struct vm_memory *m, const char *mode, uint64_t tsc_khz,
 
     if (strlen(mode) >= sizeof bi->mode || !test_guest_mode_valid(mode)) {
         snprintf(err, errlen, "--test-guest: unknown mode '%s' (hello, "
-                 "speed:N, send:N, recv:N, recv-irq:N, echo[:N], pingpong:N)",
+                 "speed:N, send:N, recv:N, recv-irq:N, echo[:N], pingpong:N, "
+                 "mq-pingpong:N)",
                  mode);
         return -EINVAL;
     }

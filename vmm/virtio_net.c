@@ -14,13 +14,21 @@
 #include "msix.h"
 #include "pci.h"
 #include "virtio_pci.h"
+#include "vhost/guest_mem.h"
 #include "vhost/vhost_frontend.h"
 #include "vhost/vhost_user.h"
+#include "vhost/virtq.h"
 #include "vhost/vlog.h"
 
 #define VIRTIO_ID_NET 1
-#define NET_QUEUES 2                 /* receiveq1, transmitq1 (§5.1.2) */
+/* receiveq1..N, transmitq1..N, controlq (§5.1.2) */
+#define NET_MAX_QUEUES (2 * VIRTIO_NET_MAX_PAIRS + 1)
 #define NET_QUEUE_MAX 256
+/* §5.1.6.5: the control queue's command classes and acks. */
+#define NET_CTRL_MQ 4
+#define NET_CTRL_MQ_VQ_PAIRS_SET 0
+#define NET_CTRL_ACK_OK 0
+#define NET_CTRL_ACK_ERR 1
 #define VIRTIO_NET_S_LINK_UP 1       /* §5.1.4 */
 #define B(f) VHOST_BIT(f)
 
@@ -34,6 +42,9 @@
      | B(7) | B(8) | B(11) | B(12))  /* GUEST_TSO4/6, HOST_TSO4/6 */
 /* Features the VMM itself implements (device configuration space). */
 #define NET_VMM_FEATURES (B(VIRTIO_NET_F_MAC) | B(VIRTIO_NET_F_STATUS))
+/* ... and, with more than one queue pair, the control queue (here) and
+ * multiqueue (the backend serves the pairs, we enable them). */
+#define NET_MQ_FEATURES (B(VIRTIO_NET_F_MQ) | B(VIRTIO_NET_F_CTRL_VQ))
 
 struct virtio_net {
     struct vmm *vmm;
@@ -41,14 +52,26 @@ struct virtio_net {
     char path[108];
     struct virtio_pci *vp;
     struct vhost_frontend *fe;
-    int call_fd[NET_QUEUES];
-    int polled_q[NET_QUEUES];        /* queue of each polled call fd */
+    unsigned n_pairs;                /* max_virtqueue_pairs */
+    unsigned n_queues;               /* on the transport */
+    int call_fd[NET_MAX_QUEUES];     /* -1 for the control queue */
+    int polled_q[NET_MAX_QUEUES];    /* queue of each polled call fd */
     unsigned n_polled;
+    bool ctrl_polled;                /* the control kick fd is in the set */
     uint64_t backend_features;       /* offered by the backend */
     uint64_t offered;                /* offered to the guest */
     bool link_up, active, destroying;
-    struct virtio_pci_queue q[NET_QUEUES];
+    struct virtio_pci_queue q[NET_MAX_QUEUES];
+    /* While active: pairs the driver may use (1, or max_virtqueue_pairs
+     * with MQ), pairs enabled (VQ_PAIRS_SET), ring state at the backend. */
+    unsigned data_pairs, active_pairs;
+    bool ring_started[NET_MAX_QUEUES], ring_enabled[NET_MAX_QUEUES];
+    /* The control queue, served here (device side, hardened virtq). */
+    struct guest_mem *ram;           /* our RAM as the virtq code sees it */
+    struct virtq *ctrl_vq;           /* while active with CTRL_VQ */
+    unsigned ctrl_index;
     uint64_t calls, disconnects, connects, activate_errors;
+    uint64_t ctrl_commands, ctrl_refused, ctrl_bad_chains;
 };
 
 /* ---- Device configuration (§5.1.4) ---------------------------------------- */
@@ -67,7 +90,7 @@ net_config_read(void *ctx, unsigned off, void *data, unsigned len)
 
     memcpy(c, n->cfg.mac, 6);
     c[6] = n->link_up ? VIRTIO_NET_S_LINK_UP : 0;   /* status */
-    c[8] = 1;                                         /* max_vq_pairs */
+    c[8] = (uint8_t) n->n_pairs;                      /* max_vq_pairs */
     c[10] = (uint8_t) n->cfg.mtu;
     c[11] = (uint8_t) (n->cfg.mtu >> 8);
     memset(data, 0, len);
@@ -89,8 +112,10 @@ net_features_ok(void *ctx, uint64_t f)
 {
     struct virtio_net *n = ctx;
 
-    /* Only what was offered, and a modern driver (§6.1: VERSION_1). */
-    return !(f & ~n->offered) && (f & B(VIRTIO_F_VERSION_1));
+    /* Only what was offered, and a modern driver (§6.1: VERSION_1);
+     * VIRTIO_NET_F_MQ requires VIRTIO_NET_F_CTRL_VQ (§5.1.3.1). */
+    return !(f & ~n->offered) && (f & B(VIRTIO_F_VERSION_1))
+           && (!(f & B(VIRTIO_NET_F_MQ)) || (f & B(VIRTIO_NET_F_CTRL_VQ)));
 }
 
 /* ---- Queues to the backend ----------------------------------------------- */
@@ -126,44 +151,106 @@ net_accept(int err)
     return err == -ENOTCONN ? 0 : err;
 }
 
+/* Ring 'i' to the backend; enabled only if its pair is in use. */
 static int
-net_start_queue(struct virtio_net *n, unsigned i, uint16_t base)
+net_start_queue(struct virtio_net *n, unsigned i, bool enable)
 {
     struct vhost_frontend_vring v;
-    int err = net_vring(n, i, base, &v);
+    int err = net_vring(n, i, 0, &v);
 
     if (!err) {
         err = net_accept(vhost_frontend_set_vring(n->fe, i, &v));
     }
     if (!err) {
-        err = net_accept(vhost_frontend_set_vring_enable(n->fe, i, true));
+        n->ring_started[i] = true;
+        err = net_accept(vhost_frontend_set_vring_enable(n->fe, i, enable));
+    }
+    if (!err) {
+        n->ring_enabled[i] = enable;
     }
     return err;
 }
 
+/* VQ_PAIRS_SET: SET_VRING_ENABLE for each started ring whose pair goes
+ * in or out of use (vhost-user "Multiple queue support"). */
+static int
+net_set_active_pairs(struct virtio_net *n, unsigned pairs)
+{
+    int err = 0;
+
+    for (unsigned i = 0; i < 2 * n->data_pairs && !err; i++) {
+        bool want = i / 2 < pairs;
+        if (n->ring_started[i] && n->ring_enabled[i] != want) {
+            err = net_accept(vhost_frontend_set_vring_enable(n->fe, i, want));
+            n->ring_enabled[i] = want;
+        }
+    }
+    if (!err) {
+        n->active_pairs = pairs;
+    }
+    return err;
+}
+
+/* The control queue, device side: its rings are checked like any guest
+ * ring (virtq.h), in our own RAM mapping. */
+static int
+net_ctrl_start(struct virtio_net *n, uint64_t features)
+{
+    const struct virtio_pci_queue *q = &n->q[n->ctrl_index];
+    struct virtq_config c = {
+        .size = q->size,
+        .desc_uva = vm_gpa_to_uva(&n->vmm->mem, q->desc, 16ull * q->size),
+        .avail_uva = vm_gpa_to_uva(&n->vmm->mem, q->driver,
+                                   6ull + 2ull * q->size),
+        .used_uva = vm_gpa_to_uva(&n->vmm->mem, q->device,
+                                  6ull + 8ull * q->size),
+        .event_idx = features & B(VIRTIO_RING_F_EVENT_IDX),
+        .indirect = features & B(VIRTIO_RING_F_INDIRECT_DESC),
+        .call_fd = -1,            /* we signal through the transport */
+    };
+
+    if (!q->size || q->size > NET_QUEUE_MAX || !c.desc_uva
+        || !c.avail_uva || !c.used_uva) {
+        return -EINVAL;
+    }
+    return virtq_create(&c, n->ram, &n->ctrl_vq);
+}
+
 /* DRIVER_OK (§3.1.1 step 8): the backend gets the acked features that are
- * its business, then each enabled ring. */
+ * its business, then each enabled ring; pair 1 only is in use until the
+ * driver sets more (§5.1.6.5.5). */
 static int
 net_activate(void *ctx, const struct virtio_pci_queue *q, unsigned nq,
              uint64_t features)
 {
     struct virtio_net *n = ctx;
-    uint64_t be = features & n->backend_features & NET_BACKEND_FEATURES;
+    uint64_t be = features & n->backend_features
+                  & (NET_BACKEND_FEATURES | B(VIRTIO_NET_F_MQ));
     int err;
 
-    if (nq != NET_QUEUES) {
+    if (nq != n->n_queues) {
         return -EINVAL;
     }
-    memcpy(n->q, q, sizeof n->q);
+    memcpy(n->q, q, nq * sizeof *q);
+    memset(n->ring_started, 0, sizeof n->ring_started);
+    memset(n->ring_enabled, 0, sizeof n->ring_enabled);
+    /* §5.1.2: N = max_virtqueue_pairs with MQ, else 1; controlq is 2N. */
+    n->data_pairs = features & B(VIRTIO_NET_F_MQ) ? n->n_pairs : 1;
+    n->ctrl_index = 2 * n->data_pairs;
+    n->active_pairs = 1;
     err = net_accept(vhost_frontend_set_features(n->fe, be));
     if (!err && n->cfg.mtu) {
         err = vhost_frontend_set_mtu(n->fe, n->cfg.mtu);
         err = err == -ENOTSUP ? 0 : net_accept(err);
     }
-    for (unsigned i = 0; i < NET_QUEUES && !err; i++) {
+    for (unsigned i = 0; i < 2 * n->data_pairs && !err; i++) {
         if (n->q[i].enabled) {
-            err = net_start_queue(n, i, 0);
+            err = net_start_queue(n, i, i / 2 < n->active_pairs);
         }
+    }
+    if (!err && (features & B(VIRTIO_NET_F_CTRL_VQ))
+        && n->ctrl_index < nq && n->q[n->ctrl_index].enabled) {
+        err = net_ctrl_start(n, features);
     }
     if (err) {
         n->activate_errors++;
@@ -181,14 +268,17 @@ net_reset(void *ctx)
     struct virtio_net *n = ctx;
     uint16_t base;
 
+    virtq_destroy(n->ctrl_vq);
+    n->ctrl_vq = NULL;
     if (!n->active) {
         return;
     }
-    for (unsigned i = 0; i < NET_QUEUES; i++) {
-        if (n->q[i].enabled
+    for (unsigned i = 0; i < 2 * n->data_pairs; i++) {
+        if (n->ring_started[i]
             && vhost_frontend_get_vring_base(n->fe, i, &base)) {
             /* Backend gone: the ring is forgotten (not replayed) anyway. */
         }
+        n->ring_started[i] = n->ring_enabled[i] = false;
     }
     n->active = false;
 }
@@ -264,7 +354,7 @@ net_connect(struct virtio_net *n, char *err, size_t errlen)
                              | B(VHOST_USER_PROTOCOL_F_MQ)
                              | (n->cfg.mtu ? B(VHOST_USER_PROTOCOL_F_NET_MTU)
                                            : 0),
-        .n_queue_pairs = 1,
+        .n_queue_pairs = n->n_pairs,   /* checked with GET_QUEUE_NUM */
     };
     int rc = vhost_frontend_create(&fc, &net_fe_ops, n, &n->fe);
 
@@ -289,8 +379,26 @@ net_connect(struct virtio_net *n, char *err, size_t errlen)
         return -ENOTSUP;
     }
     n->offered = (n->backend_features & NET_BACKEND_FEATURES)
-                 | NET_VMM_FEATURES | (n->cfg.mtu ? B(VIRTIO_NET_F_MTU) : 0);
+                 | NET_VMM_FEATURES | (n->cfg.mtu ? B(VIRTIO_NET_F_MTU) : 0)
+                 | (n->n_pairs > 1 ? NET_MQ_FEATURES : 0);
     return 0;
+}
+
+/* Our RAM for the control queue's virtq: mapped already (host regions). */
+static int
+net_ram_create(struct virtio_net *n)
+{
+    const struct vm_memory *m = &n->vmm->mem;
+    struct guest_mem_region_desc r[2];
+
+    for (unsigned i = 0; i < m->n_regions; i++) {
+        r[i] = (struct guest_mem_region_desc) {
+            .gpa = m->regions[i].gpa, .size = m->regions[i].size,
+            .uva = (uintptr_t) (m->host + m->regions[i].offset),
+            .fd = -1, .host = m->host + m->regions[i].offset,
+        };
+    }
+    return guest_mem_create(r, m->n_regions, 2, &n->ram);
 }
 
 int
@@ -308,8 +416,24 @@ virtio_net_create(struct vmm *vmm, struct pci_bus *bus,
     n->cfg = *cfg;
     snprintf(n->path, sizeof n->path, "%s", cfg->path);
     n->cfg.path = n->path;
-    n->call_fd[0] = n->call_fd[1] = -1;
-    for (unsigned i = 0; i < NET_QUEUES; i++) {
+    n->n_pairs = cfg->queues ? cfg->queues : 1;
+    /* The control queue exists only with more than one pair. */
+    n->n_queues = 2 * n->n_pairs + (n->n_pairs > 1);
+    for (unsigned i = 0; i < NET_MAX_QUEUES; i++) {
+        n->call_fd[i] = -1;
+    }
+    if (n->n_pairs > VIRTIO_NET_MAX_PAIRS) {
+        snprintf(err, errlen, "queues=%u: at most %u queue pairs", n->n_pairs,
+                 VIRTIO_NET_MAX_PAIRS);
+        rc = -EINVAL;
+        goto err_destroy;
+    }
+    rc = net_ram_create(n);
+    if (rc) {
+        snprintf(err, errlen, "guest memory map: %s", strerror(-rc));
+        goto err_destroy;
+    }
+    for (unsigned i = 0; i < 2 * n->n_pairs; i++) {
         n->call_fd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (n->call_fd[i] < 0) {
             rc = -errno;
@@ -321,13 +445,13 @@ virtio_net_create(struct vmm *vmm, struct pci_bus *bus,
     if (rc) {
         goto err_destroy;
     }
-    rc = virtio_pci_create(vmm, bus, VIRTIO_ID_NET, 0x020000, NET_QUEUES,
+    rc = virtio_pci_create(vmm, bus, VIRTIO_ID_NET, 0x020000, n->n_queues,
                            NET_QUEUE_MAX, &net_dev_ops, n, &n->vp);
     if (rc) {
         snprintf(err, errlen, "virtio-pci device: %s", strerror(-rc));
         goto err_destroy;
     }
-    for (unsigned i = 0; i < NET_QUEUES; i++) {
+    for (unsigned i = 0; i < 2 * n->n_pairs; i++) {
         virtio_pci_set_call_fd(n->vp, i, n->call_fd[i]);
     }
     *out = n;
@@ -347,7 +471,9 @@ virtio_net_destroy(struct virtio_net *n)
     n->destroying = true;
     vhost_frontend_destroy(n->fe);
     virtio_pci_destroy(n->vp);
-    for (unsigned i = 0; i < NET_QUEUES; i++) {
+    virtq_destroy(n->ctrl_vq);
+    guest_mem_destroy(n->ram);
+    for (unsigned i = 0; i < NET_MAX_QUEUES; i++) {
         if (n->call_fd[i] >= 0) {
             close(n->call_fd[i]);
         }
@@ -359,28 +485,105 @@ virtio_net_destroy(struct virtio_net *n)
 
 /* Call fds that KVM delivers itself (irqfd on an open MSI-X vector) are
  * not polled: reading them would steal the interrupt.  If that changes
- * between fill and done, the transport wakes the main loop. */
+ * between fill and done, the transport wakes the main loop.  The control
+ * queue's kick (an ioeventfd) comes last. */
 unsigned
 virtio_net_poll_fill(struct virtio_net *n, struct pollfd *p, unsigned max)
 {
     unsigned k = 0;
 
-    if (max < 1 + NET_QUEUES) {
+    if (max < 2 + 2 * n->n_pairs) {
         return 0;
     }
     pthread_mutex_lock(&n->vmm->lock);
     p[k++] = (struct pollfd) { .fd = vhost_frontend_fd(n->fe),
                                .events = POLLIN };
     n->n_polled = 0;
-    for (unsigned i = 0; i < NET_QUEUES; i++) {
+    for (unsigned i = 0; i < 2 * n->n_pairs; i++) {
         if (!virtio_pci_call_in_kernel(n->vp, i)) {
             n->polled_q[n->n_polled++] = (int) i;
             p[k++] = (struct pollfd) { .fd = n->call_fd[i],
                                        .events = POLLIN };
         }
     }
+    n->ctrl_polled = n->ctrl_vq != NULL;
+    if (n->ctrl_polled) {
+        p[k++] = (struct pollfd) {
+            .fd = virtio_pci_kick_fd(n->vp, n->ctrl_index), .events = POLLIN };
+    }
     pthread_mutex_unlock(&n->vmm->lock);
     return k;
+}
+
+/* VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET (§5.1.6.5.5): 'data' holds le16
+ * virtqueue_pairs, 1..max_virtqueue_pairs, valid only with MQ. */
+static uint8_t
+net_ctrl_mq(struct virtio_net *n, uint8_t cmd, const uint8_t *data,
+            size_t len)
+{
+    unsigned pairs = len >= 2 ? (unsigned) (data[0] | data[1] << 8) : 0;
+
+    if (cmd != NET_CTRL_MQ_VQ_PAIRS_SET || len < 2 || n->data_pairs < 2
+        || pairs < 1 || pairs > n->data_pairs) {
+        RSW_LOG_RL(RSW_LOG_WARN, "virtio-net: refused control command mq/%u "
+                   "(%u pairs; %u available)", cmd, pairs, n->data_pairs);
+        return NET_CTRL_ACK_ERR;
+    }
+    return net_set_active_pairs(n, pairs) ? NET_CTRL_ACK_ERR
+                                          : NET_CTRL_ACK_OK;
+}
+
+/* One control command (§5.1.6.5): class, command, data (device-readable),
+ * then the ack byte (device-writable).  Returns the used length. */
+static uint32_t
+net_ctrl_command(struct virtio_net *n, struct virtq_chain *c)
+{
+    uint8_t req[2 + 2] = { 0 }, ack = NET_CTRL_ACK_ERR;
+    size_t len = c->out_len < sizeof req ? c->out_len : sizeof req;
+
+    if (c->error != VIRTQ_CHAIN_OK || c->out_len < 2 || !c->n_in
+        || !c->iov[c->n_out].iov_len) {
+        n->ctrl_bad_chains++;
+        RSW_LOG_RL(RSW_LOG_WARN, "virtio-net: malformed control chain (%s)",
+                   c->error != VIRTQ_CHAIN_OK
+                   ? virtq_chain_error_name(c->error)
+                   : "no command header or no ack byte");
+        return 0;
+    }
+    virtq_iov_read(c->iov, c->n_out, 0, req, len);
+    n->ctrl_commands++;
+    if (req[0] == NET_CTRL_MQ) {
+        ack = net_ctrl_mq(n, req[1], req + 2, len - 2);
+    } else {
+        RSW_LOG_RL(RSW_LOG_INFO, "virtio-net: control class %u command %u "
+                   "not supported", req[0], req[1]);
+    }
+    n->ctrl_refused += ack != NET_CTRL_ACK_OK;
+    *(uint8_t *) c->iov[c->n_out].iov_base = ack;
+    return 1;
+}
+
+static void
+net_ctrl_run(struct virtio_net *n)
+{
+    struct virtq_chain c;
+    bool any = false;
+    int r;
+
+    while (n->ctrl_vq && (r = virtq_pop(n->ctrl_vq, &c)) > 0) {
+        virtq_push_used(n->ctrl_vq, c.head, net_ctrl_command(n, &c));
+        any = true;
+    }
+    if (n->ctrl_vq && virtq_is_broken(n->ctrl_vq)) {
+        RSW_LOG_RL(RSW_LOG_WARN, "virtio-net: the driver broke the control "
+                   "queue: ignored until the device is reset");
+    }
+    if (any) {
+        virtq_flush_used(n->ctrl_vq);
+        if (virtq_should_notify(n->ctrl_vq)) {
+            virtio_pci_signal_queue(n->vp, n->ctrl_index);
+        }
+    }
 }
 
 void
@@ -388,21 +591,29 @@ virtio_net_poll_done(struct virtio_net *n, const struct pollfd *p,
                      unsigned cnt)
 {
     uint64_t v;
-    bool call[NET_QUEUES] = { false };
+    bool call[NET_MAX_QUEUES] = { false }, ctrl = false;
+    unsigned i;
 
-    for (unsigned i = 1; i < cnt && i <= n->n_polled; i++) {
+    for (i = 1; i < cnt && i <= n->n_polled; i++) {
         unsigned q = (unsigned) n->polled_q[i - 1];
         if ((p[i].revents & POLLIN)
             && read(n->call_fd[q], &v, sizeof v) == sizeof v) {
             call[q] = true;
         }
     }
+    if (n->ctrl_polled && i < cnt && (p[i].revents & POLLIN)
+        && read(p[i].fd, &v, sizeof v) == sizeof v) {
+        ctrl = true;
+    }
     pthread_mutex_lock(&n->vmm->lock);
-    for (unsigned q = 0; q < NET_QUEUES; q++) {
+    for (unsigned q = 0; q < 2 * n->n_pairs; q++) {
         if (call[q]) {
             n->calls++;
             virtio_pci_signal_queue(n->vp, q);
         }
+    }
+    if (ctrl) {
+        net_ctrl_run(n);
     }
     if (vhost_frontend_process(n->fe, 0)) {
         /* Errors end the connection; the frontend reconnects by itself. */
@@ -419,7 +630,8 @@ net_u64(uint64_t v)
 }
 
 static void
-net_msix_json(struct json_object *o, const struct virtio_pci *vp)
+net_msix_json(struct json_object *o, const struct virtio_pci *vp,
+              unsigned n_data_queues)
 {
     const struct msix_stats *ms = virtio_pci_msix_stats(vp);
     struct json_object *m;
@@ -430,7 +642,7 @@ net_msix_json(struct json_object *o, const struct virtio_pci *vp)
     m = json_object_new_object();
     json_object_object_add(m, "enabled", json_object_new_boolean(
         virtio_pci_msix_enabled(vp)));
-    for (unsigned q = 0; q < NET_QUEUES; q++) {
+    for (unsigned q = 0; q < n_data_queues; q++) {
         char key[24];
         snprintf(key, sizeof key, "queue%u_irqfd", q);
         json_object_object_add(m, key, json_object_new_boolean(
@@ -469,6 +681,12 @@ virtio_net_stats_json(struct virtio_net *n)
                            net_u64(virtio_pci_driver_features(n->vp)));
     json_object_object_add(o, "backend_features",
                            net_u64(n->backend_features));
+    json_object_object_add(o, "queue_pairs", net_u64(n->n_pairs));
+    json_object_object_add(o, "active_pairs", net_u64(n->active
+                                                      ? n->active_pairs : 0));
+    json_object_object_add(o, "ctrl_commands", net_u64(n->ctrl_commands));
+    json_object_object_add(o, "ctrl_refused", net_u64(n->ctrl_refused));
+    json_object_object_add(o, "ctrl_bad_chains", net_u64(n->ctrl_bad_chains));
     json_object_object_add(o, "calls", net_u64(n->calls));
     json_object_object_add(o, "connects", net_u64(n->connects));
     json_object_object_add(o, "disconnects", net_u64(n->disconnects));
@@ -479,7 +697,7 @@ virtio_net_stats_json(struct virtio_net *n)
     json_object_object_add(o, "bad_accesses", net_u64(ps->bad_accesses));
     json_object_object_add(o, "notify_exits", net_u64(ps->notify_exits));
     json_object_object_add(o, "intx", net_u64(ps->intx));
-    net_msix_json(o, n->vp);
+    net_msix_json(o, n->vp, 2 * n->n_pairs);
     pthread_mutex_unlock(&n->vmm->lock);
     return o;
 }

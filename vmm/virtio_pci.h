@@ -17,7 +17,9 @@
 
 #define VIRTIO_PCI_VENDOR 0x1af4
 #define VIRTIO_PCI_DEVICE_BASE 0x1040 /* + device id (§4.1.2.1) */
-#define VIRTIO_PCI_MAX_QUEUES 8
+/* 7 virtio-net queue pairs + its control queue; with the configuration
+ * vector that is MSIX_MAX_VECTORS (16) vectors. */
+#define VIRTIO_PCI_MAX_QUEUES 15
 
 /* Device status bits (§2.1). */
 #define VIRTIO_STATUS_ACKNOWLEDGE 1

@@ -64,7 +64,9 @@ struct vq {
 };
 
 struct net {
-    struct vq rx, tx;
+    struct vq rx, tx;            /* the pair in use */
+    struct vq rx1, tx1, ctrl;    /* with 2 pairs: pair 1 (rx1 filled, not
+                                  * read) and the control queue */
     uint8_t mac[6];
     uint16_t tx_free[QSZ_MAX];
     unsigned n_tx_free;
@@ -72,8 +74,12 @@ struct net {
 };
 
 /* With 'msix', RX used-buffer interrupts arrive as IRQ_VECTOR_MSI through
- * MSI-X (§4.1.5.1.2: queue 0 -> table entry 1; no config interrupt). */
-int net_init(struct net *, bool msix, const char **why);
+ * MSI-X (§4.1.5.1.2: queue 0 -> table entry 1; no config interrupt).
+ * With pairs == 2 the driver negotiates VIRTIO_NET_F_MQ + CTRL_VQ, sets
+ * up both pairs and the control queue, enables 2 pairs with
+ * VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET (§5.1.6.5.5) and runs on pair 2 (queues
+ * 2 and 3): 'rx' and 'tx' are pair 2's. */
+int net_init(struct net *, bool msix, unsigned pairs, const char **why);
 /* 1 with the id and length of a used buffer, else 0. */
 int vq_get_used(struct vq *, uint16_t *id, uint32_t *len);
 void vq_post(struct vq *, uint16_t id, uint64_t addr, uint32_t len,

@@ -385,11 +385,12 @@ run_net_mode(const char *mode)
     const char *why = "";
     uint64_t n;
     bool has_n, irq = parse_mode(mode, "recv-irq", &n, &has_n);
+    bool mq = parse_mode(mode, "mq-pingpong", &n, &has_n);
 
     if (irq) {
         irq_init();
     }
-    if (net_init(&net, irq, &why)) {
+    if (net_init(&net, irq, mq ? 2 : 1, &why)) {
         print("RESULT mode=");
         print(mode);
         print(" status=error reason=");
@@ -414,8 +415,8 @@ run_net_mode(const char *mode)
     if (parse_mode(mode, "echo", &n, &has_n)) {
         return mode_echo(n, has_n);
     }
-    if (parse_mode(mode, "pingpong", &n, &has_n) && has_n) {
-        return mode_pingpong(n);
+    if ((mq || parse_mode(mode, "pingpong", &n, &has_n)) && has_n) {
+        return mode_pingpong(n);      /* mq: on queue pair 2 */
     }
     print("RESULT status=error reason=unknown_mode\n");
     return 2;

@@ -15,8 +15,11 @@
 #define ST_FAILED 0x80
 
 #define F_MAC 5                        /* VIRTIO_NET_F_MAC, word 0 */
+#define F_CTRL_VQ 17                   /* VIRTIO_NET_F_CTRL_VQ, word 0 */
+#define F_MQ 22                        /* VIRTIO_NET_F_MQ, word 0 */
 #define F_VERSION_1_HI 0               /* bit 32 = word 1 bit 0 */
 
+#define DESC_F_NEXT 1
 #define DESC_F_WRITE 2
 #define AVAIL_F_NO_INTERRUPT 1
 #define USED_F_NO_NOTIFY 1
@@ -26,6 +29,15 @@
 #define TXQ_GPA 0x410000ull
 #define RXBUF_GPA 0x500000ull
 #define TXBUF_GPA 0x600000ull
+/* Two pairs: pair 1's rings and RX buffers, the control queue and its
+ * command buffer (class, command, le16 pairs, then the ack byte). */
+#define RX1Q_GPA 0x420000ull
+#define TX1Q_GPA 0x430000ull
+#define CTRLQ_GPA 0x440000ull
+#define CTRL_CMD_GPA 0x450000ull
+#define RX1BUF_GPA 0x700000ull
+#define NET_CTRL_MQ 4
+#define NET_CTRL_MQ_VQ_PAIRS_SET 0
 
 #define MSIX_CAP_ID 0x11
 #define MSIX_ENABLE (1u << 31)         /* Message Control bit 15, as dword */
@@ -195,9 +207,10 @@ setup_vq(const struct caps *c, struct vq *q, uint16_t index, uint64_t gpa,
 
 /* §3.1.1 steps 1-6: reset, ACK, DRIVER, features, FEATURES_OK. */
 static int
-negotiate(const struct caps *c, struct net *n, const char **why)
+negotiate(const struct caps *c, struct net *n, unsigned pairs,
+          const char **why)
 {
-    uint32_t f_lo, f_hi;
+    uint32_t f_lo, f_hi, mq = (1u << F_MQ) | (1u << F_CTRL_VQ);
 
     CC8(c->common, STATUS) = 0;
     while (CC8(c->common, STATUS)) {
@@ -212,8 +225,12 @@ negotiate(const struct caps *c, struct net *n, const char **why)
         *why = "no_version_1";
         return -1;
     }
+    if (pairs > 1 && ((f_lo & mq) != mq || c->device[8] < pairs)) {
+        *why = "no_multiqueue";               /* §5.1.4 max_virtqueue_pairs */
+        return -1;
+    }
     CC32(c->common, GFSEL) = 0;
-    CC32(c->common, GF) = f_lo & (1u << F_MAC);
+    CC32(c->common, GF) = (f_lo & (1u << F_MAC)) | (pairs > 1 ? mq : 0);
     CC32(c->common, GFSEL) = 1;
     CC32(c->common, GF) = 1u << F_VERSION_1_HI;
     CC8(c->common, STATUS) = ST_ACK | ST_DRIVER | ST_FEATURES_OK;
@@ -227,8 +244,71 @@ negotiate(const struct caps *c, struct net *n, const char **why)
     return 0;
 }
 
+/* VQ_PAIRS_SET on the control queue (one 3-descriptor chain), then
+ * polls for the device's answer (the VMM serves it; ~1 s at most). */
+static int
+ctrl_set_pairs(struct net *n, unsigned pairs, const char **why)
+{
+    volatile uint8_t *cmd = (volatile uint8_t *) (uintptr_t) CTRL_CMD_GPA;
+    uint64_t deadline = rdtsc() + 1000 * tsc_per_ms();
+    struct vq *q = &n->ctrl;
+    uint16_t id;
+    uint32_t len;
+
+    cmd[0] = NET_CTRL_MQ;
+    cmd[1] = NET_CTRL_MQ_VQ_PAIRS_SET;
+    cmd[2] = (uint8_t) pairs;
+    cmd[3] = 0;
+    cmd[16] = 0xff;                            /* the ack, written back */
+    q->desc[0].addr = CTRL_CMD_GPA;
+    q->desc[0].len = 2;
+    q->desc[0].flags = DESC_F_NEXT;
+    q->desc[0].next = 1;
+    q->desc[1].addr = CTRL_CMD_GPA + 2;
+    q->desc[1].len = 2;
+    q->desc[1].flags = DESC_F_NEXT;
+    q->desc[1].next = 2;
+    q->desc[2].addr = CTRL_CMD_GPA + 16;
+    q->desc[2].len = 1;
+    q->desc[2].flags = DESC_F_WRITE;
+    q->desc[2].next = 0;
+    q->avail->ring[q->avail_idx & q->mask] = 0;
+    q->avail_idx++;
+    vq_publish(q);
+    while (!vq_get_used(q, &id, &len)) {
+        if (rdtsc() > deadline) {
+            *why = "ctrl_no_answer";
+            return -1;
+        }
+    }
+    if (len != 1 || cmd[16] != 0) {
+        *why = "ctrl_refused";
+        return -1;
+    }
+    return 0;
+}
+
+/* Pair 1 and the control queue, then pair 2 as the one in use. */
+static int
+setup_two_pairs(const struct caps *c, struct net *n)
+{
+    if (setup_vq(c, &n->rx1, 0, RX1Q_GPA, RX1BUF_GPA, NO_VECTOR)
+        || setup_vq(c, &n->tx1, 1, TX1Q_GPA, TXBUF_GPA, NO_VECTOR)
+        || setup_vq(c, &n->rx, 2, RXQ_GPA, RXBUF_GPA, NO_VECTOR)
+        || setup_vq(c, &n->tx, 3, TXQ_GPA, TXBUF_GPA, NO_VECTOR)
+        || setup_vq(c, &n->ctrl, 4, CTRLQ_GPA, CTRL_CMD_GPA, NO_VECTOR)) {
+        return -1;
+    }
+    for (uint16_t i = 0; i < n->rx1.size; i++) {
+        vq_post(&n->rx1, i, RX1BUF_GPA + (uint64_t) i * BUF_SIZE, BUF_SIZE,
+                true);
+    }
+    n->rx1.avail->idx = n->rx1.avail_idx;
+    return 0;
+}
+
 int
-net_init(struct net *n, bool msix, const char **why)
+net_init(struct net *n, bool msix, unsigned pairs, const char **why)
 {
     struct caps c = { 0 };
     int dev = pci_find();
@@ -242,7 +322,7 @@ net_init(struct net *n, bool msix, const char **why)
         *why = "virtio_caps_missing";
         return -1;
     }
-    if (negotiate(&c, n, why)) {
+    if (negotiate(&c, n, pairs, why)) {
         return -1;
     }
     if (msix && msix_setup((unsigned) dev, &c)) {
@@ -250,9 +330,10 @@ net_init(struct net *n, bool msix, const char **why)
         return -1;
     }
     n->msix = msix;
-    if (setup_vq(&c, &n->rx, 0, RXQ_GPA, RXBUF_GPA,
-                 msix ? MSIX_VECTOR_RX : NO_VECTOR)
-        || setup_vq(&c, &n->tx, 1, TXQ_GPA, TXBUF_GPA, NO_VECTOR)) {
+    if (pairs > 1 ? setup_two_pairs(&c, n)
+        : setup_vq(&c, &n->rx, 0, RXQ_GPA, RXBUF_GPA,
+                   msix ? MSIX_VECTOR_RX : NO_VECTOR)
+          || setup_vq(&c, &n->tx, 1, TXQ_GPA, TXBUF_GPA, NO_VECTOR)) {
         *why = "bad_queue";
         CC8(c.common, STATUS) = ST_FAILED;
         return -1;
@@ -268,6 +349,12 @@ net_init(struct net *n, bool msix, const char **why)
     }
     n->n_tx_free = n->tx.size;
     CC8(c.common, STATUS) = ST_ACK | ST_DRIVER | ST_FEATURES_OK | ST_DRIVER_OK;
+    if (pairs > 1) {
+        vq_publish(&n->rx1);
+        if (ctrl_set_pairs(n, pairs, why)) {
+            return -1;
+        }
+    }
     vq_publish(&n->rx);
     return 0;
 }
