@@ -5,9 +5,10 @@
 # Topology (DESIGN.md §3): two vhost-user ports, the system under test
 # polls them on core 1; the generator, dpdk-testpmd with two virtio-user
 # ports, forwards/generates on core 0.
-#   rsw      rsw-switchd, vhostuser ports, port rules 1->2, 2->1 (or NORMAL)
+#   rsw      rsw-switchd, vhostuser ports, port rules 1->2, 2->1 (or NORMAL,
+#            or the rules10k table)
 #   ovs      Debian's ovs-vswitchd-dpdk, dpdkvhostuser ports, the same
-#            OpenFlow rules (or actions=NORMAL)
+#            OpenFlow rules (or actions=NORMAL, or the same rules10k file)
 #   testpmd  dpdk-testpmd with two net_vhost ports in io forwarding: rte_vhost
 #            with no lookup at all, the ceiling
 #   rswcap   rsw with a capture on in both directions of vhu1 whose BPF
@@ -17,7 +18,27 @@
 # Cases (CASE=MODE-SIZE[-FLOWS]):
 #   p2p-64, p2p-1518       io loop (--tx-first, burst 64), port rules
 #   flows-64-N             testpmd flowgen with --flowgen-flows=N, port rules
-#   normal-64, normal-64-N the same with L2 learning (NORMAL)
+#   normal-64, normal-64-N the same with L2 learning (NORMAL: rsw's default
+#                          rule, OVS's default actions=NORMAL).  flowgen
+#                          sends the same MACs (00:01:02:03:04:00 ->
+#                          :01) from both generator ports, so with N
+#                          flows the source MAC moves between the switch
+#                          ports and the destination is never learned
+#                          (flooded): a MAC-move stress; normal-64 (io
+#                          loop, one MAC per port) is steady learning
+#   rules10k-1k, rules10k-1m  flowgen 1,000 / 1,000,000 flows (64 B) through
+#                          a 10,000-rule 5-tuple table, loaded from one
+#                          file with ovs-ofctl / rsw-ofctl add-flows (also
+#                          spelled rules10k-64-N).  flowgen varies only
+#                          nw_dst (10.253.0.0 + flow index; UDP
+#                          10.254.0.0:1000 -> :1001).  Per input port,
+#                          2,500 rules match generated flows exactly
+#                          (nw_dst = 10.253.0.0 + 4k, k < 2,500: a quarter
+#                          of the 1k flows, 0.25% of the 1m), 2,500 differ
+#                          in tp_dst or nw_src; a priority=1 rule per port
+#                          forwards the rest.  "rules" in the log: the share
+#                          of packets the specific rules counted (the same
+#                          for every system when they classify alike)
 # Systems are interleaved case by case and repetition by repetition, so
 # the machine's drift hits all of them alike.  Mpps is what the generator
 # receives back (both directions summed), averaged over the measuring window
@@ -36,9 +57,9 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$ROOT/utilities/rsw-setup.sh"
 
 BUILD=$ROOT/build DURATION=6 WARMUP=3 REPS=1
-CASES="p2p-64 p2p-1518 flows-64-1 flows-64-1000 flows-64-100000 flows-64-1000000 normal-64 normal-64-1000"
+CASES="p2p-64 p2p-1518 flows-64-1 flows-64-1000 flows-64-100000 flows-64-1000000 normal-64 normal-64-1000 normal-64-1000000 rules10k-1k rules10k-1m"
 SYSTEMS="rsw ovs testpmd"
-usage() { sed -n '3,29p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '3,/^[^#]/p' "$0" | sed -n 's/^# \{0,1\}//p'; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
     case $1 in
         --build) BUILD=$2; shift 2 ;;
@@ -100,6 +121,44 @@ wait_file() {   # PATH SECONDS
     return 1
 }
 
+# The rules10k table (see the header), one file for every system.
+RULES=$D/rules10k.flows
+gen_rules10k() {
+    awk 'function ip(a) {
+             return sprintf("%d.%d.%d.%d", int(a / 16777216) % 256,
+                            int(a / 65536) % 256, int(a / 256) % 256, a % 256)
+         }
+         BEGIN {
+             dst0 = 10 * 16777216 + 253 * 65536    # flowgen: 10.253.0.0 + flow
+             for (j = 0; j < 5000; j++) {
+                 src = "10.254.0.0"; tpd = 1001      # j even: the traffic tuple
+                 if (j % 4 == 1) tpd = 53
+                 if (j % 4 == 3) src = ip(10 * 16777216 + 254 * 65536 + 256 + j % 256)
+                 for (p = 1; p <= 2; p++)
+                     printf "priority=100,in_port=%d,udp,nw_src=%s,nw_dst=%s,tp_src=1000,tp_dst=%d,actions=output:%d\n",
+                            p, src, ip(dst0 + 2 * j), tpd, 3 - p
+             }
+             print "priority=1,in_port=1,actions=output:2"
+             print "priority=1,in_port=2,actions=output:1"
+         }' > "$RULES"
+}
+# dump-flows output (ovs-ofctl's format) -> share of packets counted by
+# the priority=100 rules, or "-".
+rules_share() {
+    awk '{ n = 0; p = -1
+           if (match($0, /n_packets=[0-9]+/)) n = substr($0, RSTART + 10, RLENGTH - 10)
+           if (match($0, /priority=[0-9]+/)) p = substr($0, RSTART + 9, RLENGTH - 9)
+           tot += n; if (p == 100) spec += n }
+         END { printf "%s\n", (tot > 0 ? sprintf("%.2f%%", 100 * spec / tot) : "-") }'
+}
+# FLOW-TABLE-DUMP-COMMAND... : every line of $RULES is in the table.
+check_rules_loaded() {
+    local n
+    n=$("$@" | grep -c 'actions=')
+    [ "$n" = "$(wc -l < "$RULES")" ] ||
+        { echo "bench_switch: $n flows in the table, $(wc -l < "$RULES") in $RULES" >&2; return 1; }
+}
+
 # --- systems under test: start_<sys> MODE sets SOCK0 SOCK1 and SUT_PID ----
 start_rsw() {
     local ctl=$D/rsw.ctl bin=$BUILD/utilities
@@ -118,8 +177,13 @@ start_rsw() {
         "$bin/rsw-ofctl" --ctl "$ctl" del-flows br0 &&
         "$bin/rsw-ofctl" --ctl "$ctl" add-flow br0 in_port=1,actions=output:2 &&
         "$bin/rsw-ofctl" --ctl "$ctl" add-flow br0 in_port=2,actions=output:1 || return 1
+    elif [ "$1" = rules10k ]; then
+        "$bin/rsw-ofctl" --ctl "$ctl" del-flows br0 &&
+        "$bin/rsw-ofctl" --ctl "$ctl" add-flows br0 "$RULES" &&
+        check_rules_loaded "$bin/rsw-ofctl" --ctl "$ctl" dump-flows br0 || return 1
     fi
 }
+rules_share_rsw() { "$BUILD/utilities/rsw-ofctl" --ctl "$D/rsw.ctl" dump-flows br0 | rules_share; }
 own_cycles_rsw() {
     "$BUILD/utilities/rsw-appctl" --ctl "$D/rsw.ctl" --format json pmd-stats-show |
         python3 -c 'import json,sys
@@ -134,6 +198,7 @@ start_rswcap() {
     "$BUILD/utilities/rsw-appctl" --ctl "$D/rsw.ctl" capture vhu1 "$D/cap.pcap" icmp >/dev/null
 }
 own_cycles_rswcap() { own_cycles_rsw; }
+rules_share_rswcap() { rules_share_rsw; }
 clear_rswcap() { clear_rsw; }
 
 start_ovs() {
@@ -162,8 +227,13 @@ start_ovs() {
         ovs-ofctl del-flows br0 &&
         ovs-ofctl add-flow br0 in_port=1,actions=output:2 &&
         ovs-ofctl add-flow br0 in_port=2,actions=output:1 || return 1
+    elif [ "$1" = rules10k ]; then
+        ovs-ofctl del-flows br0 &&
+        ovs-ofctl add-flows br0 "$RULES" &&
+        check_rules_loaded ovs-ofctl dump-flows br0 || return 1
     fi
 }
+rules_share_ovs() { ovs-ofctl dump-flows br0 | rules_share; }
 own_cycles_ovs() {
     ovs-appctl -t "$D/ovs/vswitchd.ctl" dpif-netdev/pmd-stats-show 2>/dev/null |
         awk '/avg processing cycles per packet/ {v=$NF} END {print (v=="" ? "-" : int(v))}' |
@@ -182,6 +252,7 @@ start_testpmd() {
     wait_file "$SOCK1" 30
 }
 own_cycles_testpmd() { echo -; }
+rules_share_testpmd() { echo -; }
 clear_testpmd() { :; }
 
 stop_sut() {
@@ -220,13 +291,17 @@ gen_rx_pps() {
         END { m = n - skip; printf "%.0f", (m > 0 ? sum / m : 0) }' "$D/gen.out"
 }
 
-# run_one SYS CASE -> prints "Mpps cyc/pkt own"
+# run_one SYS CASE -> prints "Mpps cyc/pkt own rules-share"
 run_one() {
-    local sys=$1 case=$2 mode size flows pps own
+    local sys=$1 case=$2 mode size flows pps own share=-
+    case $case in
+        rules10k-1k) case=rules10k-64-1000 ;;
+        rules10k-1m) case=rules10k-64-1000000 ;;
+    esac
     IFS=- read -r mode size flows <<< "$case"
     [ "$mode" = flows ] && mode=p2p
     flows=${flows:-0}
-    "start_$sys" "$mode" || { stop_sut "$sys"; echo "failed - -"; return; }
+    "start_$sys" "$mode" || { stop_sut "$sys"; echo "failed - - -"; return; }
     start_gen "$size" "$flows"
     sleep 1; "clear_$sys"
     if [ -n "${BENCH_PERF:-}" ]; then
@@ -237,35 +312,38 @@ run_one() {
         sleep $((WARMUP + DURATION))
     fi
     own=$("own_cycles_$sys")
+    [ "$mode" = rules10k ] && share=$("rules_share_$sys")
     stop_pid "$GEN_PID"
     pps=$(gen_rx_pps)
     stop_sut "$sys"
     rm -rf /dev/hugepages/"$PFX"gen* /var/run/dpdk/"$PFX"gen
     if [ "${pps:-0}" -gt 0 ]; then
-        awk -v p="$pps" -v hz="$TSC_HZ" -v own="$own" 'BEGIN { printf "%.2f %.0f %s\n", p / 1e6, hz / p, own }'
+        awk -v p="$pps" -v hz="$TSC_HZ" -v own="$own" -v r="$share" 'BEGIN { printf "%.2f %.0f %s %s\n", p / 1e6, hz / p, own, r }'
     else
-        echo "0 - $own"
+        echo "0 - $own $share"
         cp "$D/gen.out" "$D/gen-$sys-$case.failed"
     fi
 }
 
 echo "# bench_switch: $(date -u +%F\ %T) UTC, $(nproc) cores, TSC $((TSC_HZ / 1000000)) MHz, ${DURATION}s after ${WARMUP}s warm-up, $REPS rep(s)"
 echo "# rsw: $(git -C "$ROOT" describe --always --dirty 2>/dev/null), ovs: $($OVS_VSWITCHD --version 2>/dev/null | head -1 | awk '{print $NF}'), dpdk: $(dpkg-query -W -f='${Version}' dpdk 2>/dev/null)"
-declare -A MPPS CYC OWN
+case " $CASES " in *" rules10k"*) gen_rules10k ;; esac
+declare -A MPPS CYC OWN SHARE
 for rep in $(seq 1 "$REPS"); do
     for case in $CASES; do
         for sys in $SYSTEMS; do
-            case $case in normal*) [ "$sys" = testpmd ] && continue ;; esac
-            read -r m c o < <(run_one "$sys" "$case")
-            echo "# rep $rep $case $sys: $m Mpps, $c cyc/pkt (own $o)" >&2
+            case $case in normal*|rules10k*) [ "$sys" = testpmd ] && continue ;; esac
+            read -r m c o r < <(run_one "$sys" "$case")
+            info=; [ "${r:--}" = - ] || info=", rules $r"
+            echo "# rep $rep $case $sys: $m Mpps, $c cyc/pkt (own $o)$info" >&2
             MPPS[$case,$sys]="${MPPS[$case,$sys]:-} $m"
-            CYC[$case,$sys]=$c OWN[$case,$sys]=$o
+            CYC[$case,$sys]=$c OWN[$case,$sys]=$o SHARE[$case,$sys]=$r
         done
     done
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : 0)}'; }
-printf "\n%-18s %-8s %8s %8s %6s %9s %10s\n" case system Mpps cyc/pkt own "vs ovs" "vs testpmd"
+printf "\n%-18s %-8s %8s %8s %6s %9s %10s %7s\n" case system Mpps cyc/pkt own "vs ovs" "vs testpmd" rules
 for case in $CASES; do
     ovs=$(echo "${MPPS[$case,ovs]:-}" | median) tp=$(echo "${MPPS[$case,testpmd]:-}" | median)
     for sys in $SYSTEMS; do
@@ -274,6 +352,6 @@ for case in $CASES; do
         r1=$(awk -v a="$m" -v b="$ovs" 'BEGIN { print (b > 0 ? sprintf("%.2fx", a / b) : "-") }')
         r2=$(awk -v a="$m" -v b="$tp" 'BEGIN { print (b > 0 ? sprintf("%.2fx", a / b) : "-") }')
         c=$(awk -v p="$m" -v hz="$TSC_HZ" 'BEGIN { print (p > 0 ? sprintf("%.0f", hz / (p * 1e6)) : "-") }')
-        printf "%-18s %-8s %8s %8s %6s %9s %10s\n" "$case" "$sys" "$m" "$c" "${OWN[$case,$sys]}" "$r1" "$r2"
+        printf "%-18s %-8s %8s %8s %6s %9s %10s %7s\n" "$case" "$sys" "$m" "$c" "${OWN[$case,$sys]}" "$r1" "$r2" "${SHARE[$case,$sys]:--}"
     done
 done
