@@ -17,7 +17,7 @@
 #include "vhost/vlog.h"
 
 #define DPIF_DEFAULT_MAX_FLOWS 65536
-#define DPIF_DEFAULT_CREDIT_INTERVAL_MS 1000
+#define DPIF_DEFAULT_CREDIT_INTERVAL_MS 500   /* < the shortest idle_timeout */
 
 static int
 core_numa(unsigned core)

@@ -84,30 +84,40 @@ struct pmd_scratch {
     __atomic_store_n(&(pmd)->stats.field, (pmd)->stats.field + (v),       \
                      __ATOMIC_RELAXED)
 
-/* Hands the queued increments to the slow path.  Their 'refs' point into
- * megaflows, which therefore stay allocated until this is called. */
-static void
-pmd_credit_flush(struct dpif_pmd *pmd)
+/* Hands the queued increments to the slow path; false if it was busy
+ * (only when !may_block: upcall.h) and they are still queued.  Their
+ * 'refs' point into megaflows, which therefore stay allocated until this
+ * succeeds: every path that frees megaflows flushes with may_block. */
+static bool
+pmd_credit_flush(struct dpif_pmd *pmd, bool may_block)
 {
     struct pmd_scratch *s = pmd->scratch;
     const struct upcall_handler *up = &pmd->dp->upcall;
 
     if (s->n_credits) {
-        up->credit(up->ctx, s->credits, s->n_credits);
+        if (up->credit(up->ctx, s->credits, s->n_credits, may_block)) {
+            return false;
+        }
         s->n_credits = 0;
     }
+    return true;
 }
 
 /* Queues what 'f' counted since its last credit, if there is a callback
- * and anything to give. */
-static void
-pmd_credit_flow(struct dpif_pmd *pmd, struct dp_flow *f)
+ * and anything to give; false if the queue is full and the slow path
+ * busy ('f' then keeps its increments for a later try). */
+static bool
+pmd_credit_flow(struct dpif_pmd *pmd, struct dp_flow *f, bool may_block)
 {
     struct pmd_scratch *s = pmd->scratch;
 
     if (f->hits == f->credited_hits || !f->refs.n
         || !pmd->dp->upcall.credit) {
-        return;
+        return true;
+    }
+    if (s->n_credits == PMD_CREDIT_BATCH
+        && !pmd_credit_flush(pmd, may_block)) {
+        return false;
     }
     s->credits[s->n_credits++] = (struct upcall_credit) {
         .refs = &f->refs,
@@ -116,9 +126,7 @@ pmd_credit_flow(struct dpif_pmd *pmd, struct dp_flow *f)
     };
     f->credited_hits = f->hits;
     f->credited_bytes = f->bytes;
-    if (s->n_credits == PMD_CREDIT_BATCH) {
-        pmd_credit_flush(pmd);
-    }
+    return true;
 }
 
 /* One step of the periodic credit walk (upcall.h: about once a second):
@@ -140,9 +148,15 @@ pmd_credit_step(struct dpif_pmd *pmd, uint64_t now)
     }
     f = pmd->credit_pos;
     for (unsigned i = 0; f && i < PMD_CREDIT_WALK; i++, f = f->next) {
-        pmd_credit_flow(pmd, f);
+        if (!pmd_credit_flow(pmd, f, false)) {
+            pmd->credit_pos = f;    /* slow path busy: resume here later */
+            return;
+        }
     }
-    pmd_credit_flush(pmd);
+    if (!pmd_credit_flush(pmd, false)) {
+        pmd->credit_pos = f;        /* the queue waits for the next step */
+        return;
+    }
     pmd->credit_pos = f;
     if (!f) {
         pmd->credit_walking = false;
@@ -159,9 +173,9 @@ pmd_flush_flows(struct dpif_pmd *pmd)
 
     if (pmd->scratch) {
         for (struct dp_flow *c = f; c; c = c->next) {
-            pmd_credit_flow(pmd, c);
+            (void) pmd_credit_flow(pmd, c, true);
         }
-        pmd_credit_flush(pmd);
+        (void) pmd_credit_flush(pmd, true);
     }
     pmd->credit_walking = false;
     pmd->credit_pos = NULL;
@@ -248,9 +262,9 @@ static void
 pmd_credit_fresh(struct dpif_pmd *pmd, struct pmd_scratch *s)
 {
     for (unsigned i = 0; i < s->n_fresh; i++) {
-        pmd_credit_flow(pmd, s->fresh[i]);
+        (void) pmd_credit_flow(pmd, s->fresh[i], true);
     }
-    pmd_credit_flush(pmd);
+    (void) pmd_credit_flush(pmd, true);
     s->n_fresh = 0;
 }
 

@@ -35,6 +35,7 @@
  * packet but rewrites it on a tagged one; IPv4 sets only on IPv4) must
  * un-wildcard what it looked at (vlans[].tpid, dl_type, nw_proto...). */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "dp_actions.h"
@@ -48,7 +49,7 @@
  * opaque 64-bit ids (ofproto: the OpenFlow rules the packet's walk went
  * through) in 'refs_out'; the PMD keeps them with the megaflow, counts the
  * megaflow's packets and bytes, and gives the slow path the increments
- * through 'credit': about once a second for every megaflow that was hit,
+ * through 'credit': about twice a second for every megaflow that was hit,
  * and once more when a megaflow is deleted (flush, eviction), so no packet
  * is lost from the rules' counters.  Ids the slow path no longer knows
  * (a rule deleted since) are ignored by it.  'credit' runs on the PMD's
@@ -70,8 +71,14 @@ typedef int upcall_translate_fn(void *ctx, const struct flow *,
                                 struct flow_wc *wc_out,
                                 struct dp_actions *actions_out,
                                 struct upcall_refs *refs_out);
-typedef void upcall_credit_fn(void *ctx, const struct upcall_credit *,
-                              unsigned n);
+/* With 'may_block' false (the periodic walk) the slow path must not wait
+ * for its lock: it returns -EBUSY and the PMD keeps the increments and
+ * tries again later, so a long control-thread operation never stops a
+ * PMD's forwarding.  With 'may_block' true (before megaflows are freed,
+ * after bursts with upcalls, which waited for translate anyway) it
+ * returns 0. */
+typedef int upcall_credit_fn(void *ctx, const struct upcall_credit *,
+                             unsigned n, bool may_block);
 
 struct upcall_handler {
     upcall_translate_fn *translate;

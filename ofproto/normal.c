@@ -16,10 +16,14 @@
  * (MAC, VLAN) (mac_learning.h).  Unknown unicast, multicast and broadcast
  * flood the VLAN.  Nothing goes back out of the input port.
  *
- * Invalidation: learning a new address, or an address that moved, calls
- * ofproto_invalidate(), which makes the PMDs drop every megaflow -- coarse
- * (a tag per MAC would be finer) but simple and always right: megaflows
- * that flooded to the address, or sent it to its old port, are stale. */
+ * Invalidation: an address that moved calls ofproto_invalidate() at once,
+ * which makes the PMDs drop every megaflow (coarse -- a tag per MAC would
+ * be finer -- but always right): megaflows sending it to its old port are
+ * wrong.  A NEW address only sets ofproto->learned_new, and ofproto_run()
+ * invalidates once a second at most: megaflows that flooded to it still
+ * deliver (flooding reaches its port too), they only waste copies until
+ * then.  So a guest sending from random source MACs costs one flush per
+ * second, not one per packet, to every other port's traffic. */
 #include "xlate.h"
 
 #include <inttypes.h>
@@ -163,8 +167,10 @@ normal_learn(struct xlate_ctx *x, const struct ofproto_port *in,
         return;
     }
     r = mac_learning_learn(x->br->ml, src, vlan, in->ofport, now);
-    if (r == MAC_LEARNING_NEW || r == MAC_LEARNING_MOVED) {
+    if (r == MAC_LEARNING_MOVED) {
         ofproto_invalidate(x->ofproto);
+    } else if (r == MAC_LEARNING_NEW) {
+        x->ofproto->learned_new = true;     /* ofproto_run() invalidates */
     }
 }
 

@@ -181,7 +181,7 @@ parse_cookie(struct parse_ctx *ctx, const struct word *w)
 static int
 parse_number_kw(struct parse_ctx *ctx, const struct word *w, enum key_word kw)
 {
-    uint64_t max = kw == KW_TABLE ? (ctx->mode == OFP_PARSE_MATCH
+    uint64_t max = kw == KW_TABLE ? (ctx->mode != OFP_PARSE_ADD
                                      ? OFP_TABLE_ALL : OFP_N_TABLES - 1)
                                   : 65535;
     uint64_t x;
@@ -540,7 +540,10 @@ static void
 flow_mod_init(struct ofp_flow_mod *fm, enum ofp_parse_mode mode)
 {
     memset(fm, 0, sizeof *fm);
-    fm->table_id = mode == OFP_PARSE_MATCH ? OFP_TABLE_ALL : 0;
+    /* ovs-ofctl: mod-flows, del-flows and dump-flows without table= apply
+     * to every table; add-flow adds to table 0. */
+    fm->table_id = mode == OFP_PARSE_ADD ? 0 : OFP_TABLE_ALL;
+    fm->modify_mode = mode == OFP_PARSE_MODIFY;
     fm->priority = OFP_DEFAULT_PRIORITY;
     fm->cookie_mask = UINT64_MAX;
     fm->out_port = OFPP_ANY;
@@ -561,7 +564,9 @@ parse_actions(struct parse_ctx *ctx, const char *text)
     error = ofp_actions_parse(text, ctx->resolve, ctx->aux, fm->actions,
                               OFP_ACTIONS_MAX, &fm->n_actions, ctx->err,
                               ctx->err_size);
-    if (!error) {
+    /* For every table (mod-flows without table=), ofproto checks the
+     * actions against each selected rule's own table. */
+    if (!error && fm->table_id != OFP_TABLE_ALL) {
         error = ofp_actions_check(fm->actions, fm->n_actions, fm->table_id,
                                   ctx->err, ctx->err_size);
     }
@@ -699,7 +704,8 @@ ofp_flow_mod_format(const struct ofp_flow_mod *fm, char *buf, size_t size)
         return buf;
     }
     buf[0] = '\0';
-    if (fm->match_only ? fm->table_id != OFP_TABLE_ALL : fm->table_id != 0) {
+    if (fm->match_only || fm->modify_mode ? fm->table_id != OFP_TABLE_ALL
+                                          : fm->table_id != 0) {
         PUT("table=%u,", fm->table_id);
     }
     if (fm->has_priority) {

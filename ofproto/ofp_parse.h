@@ -43,7 +43,8 @@ enum ofp_parse_mode {
 };
 
 struct ofp_flow_mod {
-    uint8_t table_id;            /* OFP_TABLE_ALL in MATCH mode if unset */
+    uint8_t table_id;            /* OFP_TABLE_ALL in MATCH and MODIFY
+                                    modes if unset */
     uint16_t priority;
     bool has_priority;           /* priority= given (strict ops need it) */
     uint64_t cookie, cookie_mask;  /* cookie_mask all ones unless C/M */
@@ -53,6 +54,8 @@ struct ofp_flow_mod {
     struct ofp_match match;
     bool match_only;             /* parsed in OFP_PARSE_MATCH mode: the
                                     formatter prints no actions= */
+    bool modify_mode;            /* parsed in OFP_PARSE_MODIFY mode: no
+                                    table= means every table */
     unsigned n_actions;
     struct ofp_action actions[OFP_ACTIONS_MAX];
 };

@@ -205,7 +205,8 @@ void ofproto_run(struct ofproto *);
 /* upcall_translate_fn / upcall_credit_fn; 'ctx' is the struct ofproto. */
 int ofproto_translate(void *ctx, const struct flow *, struct flow_wc *,
                       struct dp_actions *, struct upcall_refs *);
-void ofproto_credit(void *ctx, const struct upcall_credit *, unsigned n);
+int ofproto_credit(void *ctx, const struct upcall_credit *, unsigned n,
+                   bool may_block);
 
 /* ---- trace ------------------------------------------------------------ */
 

@@ -429,6 +429,11 @@ undo_inserts(struct ofproto *o, struct insert_op *ops, size_t n)
                     "of bridge %s after a failed batch", r->bridge->name);
             r->batch_mark = MARK_NONE;
             ops[n].rule = NULL;             /* stays in the table */
+            for (size_t k = 0; k < (size_t) n; k++) {
+                if (ops[k].rule == old) {   /* an earlier op of this batch */
+                    ops[k].rule = NULL;
+                }
+            }
             rule_detach(o, old);
             rule_free(old);
             continue;
@@ -845,6 +850,8 @@ ofproto_replace_flows(struct ofproto *o, const char *br,
 
 /* OpenFlow 1.3 §5.5: idle_timeout seconds without a packet, hard_timeout
  * seconds after the rule was added. */
+#define OFPROTO_IDLE_SLACK_MS 500
+
 static bool
 rule_expired(const struct ofproto_rule *r, uint64_t now)
 {
@@ -852,8 +859,12 @@ rule_expired(const struct ofproto_rule *r, uint64_t now)
         && now - r->created_ms >= r->hard_timeout * UINT64_C(1000)) {
         return true;
     }
+    /* used_ms moves when the PMDs credit the rule (every ~500 ms, later
+     * if the lock was busy): allow that much before calling it idle, or a
+     * rule with idle_timeout=1 in constant use would flap. */
     return r->idle_timeout && now >= r->used_ms
-           && now - r->used_ms >= r->idle_timeout * UINT64_C(1000);
+           && now - r->used_ms >= r->idle_timeout * UINT64_C(1000)
+                                  + OFPROTO_IDLE_SLACK_MS;
 }
 
 unsigned
@@ -873,13 +884,22 @@ ofproto_bridge_expire_rules(struct ofproto *o, struct ofproto_bridge *b,
     return n;
 }
 
-void
-ofproto_credit(void *ctx, const struct upcall_credit *credits, unsigned n)
+int
+ofproto_credit(void *ctx, const struct upcall_credit *credits, unsigned n,
+               bool may_block)
 {
     struct ofproto *o = ctx;
     uint64_t now = ofproto_now_ms();
 
-    pthread_mutex_lock(&o->mutex);
+    /* The periodic walk must not stall a PMD behind a long control-thread
+     * operation (a big add-flows batch, a dump): it retries later. */
+    if (!may_block) {
+        if (pthread_mutex_trylock(&o->mutex)) {
+            return -EBUSY;
+        }
+    } else {
+        pthread_mutex_lock(&o->mutex);
+    }
     for (unsigned i = 0; i < n; i++) {
         const struct upcall_refs *refs = credits[i].refs;
         unsigned n_ids = refs ? refs->n : 0;
@@ -897,6 +917,7 @@ ofproto_credit(void *ctx, const struct upcall_credit *credits, unsigned n)
         }
     }
     pthread_mutex_unlock(&o->mutex);
+    return 0;
 }
 
 /* ---- Dumps ------------------------------------------------------------ */

@@ -167,6 +167,8 @@ struct slow {
     uint64_t packets[MAX_IDS], bytes[MAX_IDS];   /* credited, atomic */
     uint64_t credit_calls;           /* atomic */
     int bad_credit;                  /* checked by the test thread */
+    int busy;                        /* atomic: refuse non-blocking credit */
+    uint64_t busy_refusals;          /* atomic */
 };
 
 static int
@@ -190,11 +192,16 @@ slow_translate(void *ctx, const struct flow *flow, struct flow_wc *wc,
     return 0;
 }
 
-static void
-slow_credit(void *ctx, const struct upcall_credit *c, unsigned n)
+static int
+slow_credit(void *ctx, const struct upcall_credit *c, unsigned n,
+            bool may_block)
 {
     struct slow *sl = ctx;
 
+    if (!may_block && __atomic_load_n(&sl->busy, __ATOMIC_RELAXED)) {
+        __atomic_fetch_add(&sl->busy_refusals, 1, __ATOMIC_RELAXED);
+        return -EBUSY;      /* like ofproto's trylock failing */
+    }
     /* (cmocka's asserts belong to the test thread.) */
     if (!n) {
         __atomic_store_n(&sl->bad_credit, 1, __ATOMIC_RELAXED);
@@ -215,6 +222,7 @@ slow_credit(void *ctx, const struct upcall_credit *c, unsigned n)
             __atomic_fetch_add(&sl->bytes[id], c[i].bytes, __ATOMIC_RELAXED);
         }
     }
+    return 0;
 }
 
 /* ---- Fixture ---------------------------------------------------------- */
@@ -380,6 +388,31 @@ test_credit_periodic(void **state)
     fix_free(fx);
 }
 
+/* A busy slow path (its lock held by a long control operation) refuses
+ * the periodic walk's credits: the PMD keeps forwarding, keeps the
+ * increments, and delivers them exactly once the lock is free. */
+static void
+test_credit_busy_slow_path(void **state)
+{
+    struct fix *fx = fix_new(0, 20);
+    const uint64_t n = 3000;
+
+    (void) state;
+    __atomic_store_n(&fx->slow.busy, 1, __ATOMIC_RELAXED);
+    send_and_wait(fx, n);
+    sleep_ms(100);
+    assert_true(ld(&fx->slow.busy_refusals) > 0);
+    assert_true(ld(&fx->slow.packets[MAX_IDS - 1]) < n);
+    __atomic_store_n(&fx->slow.busy, 0, __ATOMIC_RELAXED);
+    for (int i = 0; i < 2000 && ld(&fx->slow.packets[MAX_IDS - 1]) < n; i++) {
+        sleep_ms(1);
+    }
+    assert_int_equal(ld(&fx->slow.packets[MAX_IDS - 1]), n);
+    assert_int_equal(ld(&fx->slow.bytes[MAX_IDS - 1]),
+                     ld(&fx->out_a->tx_bytes));
+    fix_free(fx);
+}
+
 /* Table full (one megaflow): the others' packets go through one-burst
  * copies, each credited after its burst. */
 static void
@@ -438,6 +471,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_credit_exact_after_flush),
         cmocka_unit_test(test_credit_periodic),
+        cmocka_unit_test(test_credit_busy_slow_path),
         cmocka_unit_test(test_credit_table_full),
         cmocka_unit_test(test_invalidation_guarantee),
     };

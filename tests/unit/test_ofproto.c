@@ -181,7 +181,7 @@ credit(struct ofproto *o, const uint64_t *ids, unsigned n, uint64_t packets,
                               .bytes = bytes};
 
     memcpy(refs.ids, ids, n * sizeof *ids);
-    ofproto_credit(o, &c, 1);
+    assert_int_equal(ofproto_credit(o, &c, 1, true), 0);
 }
 
 static void
@@ -682,7 +682,7 @@ test_credit_by_id(void **state)
     credit(o, ids, 3, 1, 100);
     assert_string_equal(dump(o, "in_port=1", false),
                         "0,10,in_port=1 resubmit(,1),4\n");
-    ofproto_credit(o, NULL, 0);
+    assert_int_equal(ofproto_credit(o, NULL, 0, false), 0);
 }
 
 static void
@@ -729,14 +729,17 @@ test_timeouts(void **state)
     credit_rule(o, 0, "priority=10,in_port=1", 1);     /* idle restarts */
     ofproto_run(o);
     assert_int_equal(n_invalidations, 0);
-    fake_now_ms += 1000;                                /* t = 5 s */
+    fake_now_ms += 1499;           /* t = 5.499 s: idle 5 s + 0.5 s slack */
+    ofproto_run(o);
+    assert_int_equal(n_invalidations, 0);
+    fake_now_ms += 1;                                   /* t = 5.5 s */
     ofproto_run(o);
     assert_int_equal(n_invalidations, 1);               /* in_port=3 idle */
     assert_string_equal(dump(o, NULL, false),
                         "0,10,in_port=1 output:2,1\n"
                         "0,10,in_port=2 output:1,0\n"
                         "0,0, NORMAL,0\n");
-    fake_now_ms += 2999;                                /* t = 7.999 s */
+    fake_now_ms += 2499;                                /* t = 7.999 s */
     ofproto_run(o);
     assert_int_equal(n_invalidations, 1);
     fake_now_ms += 1;                                   /* t = 8 s */
@@ -745,7 +748,7 @@ test_timeouts(void **state)
     assert_string_equal(dump(o, NULL, false),
                         "0,10,in_port=1 output:2,1\n"
                         "0,0, NORMAL,0\n");
-    fake_now_ms += 1000;                                /* 5 s since 4 */
+    fake_now_ms += 1500;                        /* 5 s since 4, + slack */
     ofproto_run(o);
     assert_int_equal(n_invalidations, 3);
     assert_string_equal(dump(o, NULL, false), "0,0, NORMAL,0\n");
