@@ -19,11 +19,12 @@
  * Invalidation: an address that moved calls ofproto_invalidate() at once,
  * which makes the PMDs drop every megaflow (coarse -- a tag per MAC would
  * be finer -- but always right): megaflows sending it to its old port are
- * wrong.  A NEW address only sets ofproto->learned_new, and ofproto_run()
- * invalidates once a second at most: megaflows that flooded to it still
- * deliver (flooding reaches its port too), they only waste copies until
- * then.  So a guest sending from random source MACs costs one flush per
- * second, not one per packet, to every other port's traffic. */
+ * wrong.  A NEW address also invalidates at once, so the ports that got
+ * the flood stop getting it -- but at most NORMAL_NEW_FLUSHES_PER_SEC
+ * times a second: past that (a guest sending from random source MACs)
+ * it only sets ofproto->learned_new and ofproto_run() invalidates once a
+ * second.  Megaflows that flooded to a new address still deliver
+ * (flooding reaches its port too); they only waste copies until then. */
 #include "xlate.h"
 
 #include <inttypes.h>
@@ -148,6 +149,8 @@ normal_flood(struct xlate_ctx *x, uint16_t vlan)
     }
 }
 
+static void normal_learned_new(struct ofproto *);
+
 static void
 normal_learn(struct xlate_ctx *x, const struct ofproto_port *in,
              uint16_t vlan, uint64_t now)
@@ -170,7 +173,26 @@ normal_learn(struct xlate_ctx *x, const struct ofproto_port *in,
     if (r == MAC_LEARNING_MOVED) {
         ofproto_invalidate(x->ofproto);
     } else if (r == MAC_LEARNING_NEW) {
-        x->ofproto->learned_new = true;     /* ofproto_run() invalidates */
+        normal_learned_new(x->ofproto);
+    }
+}
+
+#define NORMAL_NEW_FLUSHES_PER_SEC 100
+
+static void
+normal_learned_new(struct ofproto *o)
+{
+    uint64_t now = ofproto_now_ms();
+
+    if (now - o->new_flush_window_ms >= 1000) {
+        o->new_flush_window_ms = now;
+        o->new_flushes = 0;
+    }
+    if (o->new_flushes < NORMAL_NEW_FLUSHES_PER_SEC) {
+        o->new_flushes++;
+        ofproto_invalidate(o);
+    } else {
+        o->learned_new = true;      /* ofproto_run() invalidates */
     }
 }
 

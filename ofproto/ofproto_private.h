@@ -72,8 +72,10 @@ struct ofproto {
     struct ofproto_slot by_dp[DP_MAX_PORTS];
     ofproto_invalidate_fn *invalidate;
     void *aux;
-    bool learned_new;                /* NORMAL learned an address since
-                                        the last ofproto_run() */
+    bool learned_new;                /* NORMAL learned an address it did
+                                        not invalidate for (rate limit) */
+    uint64_t new_flush_window_ms;    /* NORMAL's rate limit (normal.c) */
+    unsigned new_flushes;
     uint64_t next_rule_id;
     struct ofproto_rule **by_id;     /* hash buckets, by_id_mask + 1 */
     size_t by_id_mask, n_by_id;
