@@ -28,6 +28,7 @@ struct options {
     const char *test_guest, *kernel, *initrd, *cmdline;
     uint64_t mem;
     bool hugepages, verbose, have_net;
+    struct vm_hugepages huge;    /* with 'hugepages' */
     unsigned cpus;
     int numa_node;               /* -1: no binding */
     struct virtio_net_config net;
@@ -39,8 +40,8 @@ usage(void)
 {
     printf("usage: rsw-vmm (--test-guest MODE | --kernel BZIMAGE [--initrd F]"
            " [--cmdline S])\n"
-           "               [--mem SIZE] [--hugepages] [--numa-node N]"
-           " [--cpus N]\n"
+           "               [--mem SIZE] [--hugepages[=2M|1G|DIR]]"
+           " [--numa-node N] [--cpus N]\n"
            "               [--net vhost-user,path=SOCK[,mac=M][,server]"
            "[,mtu=N][,queues=N]]\n"
            "               [--serial stdout|file:PATH] [--api SOCK]"
@@ -57,8 +58,10 @@ usage(void)
            "64-bit entry)\n"
            "  --mem SIZE         guest RAM, e.g. 256M, 1G (default 256M); "
            "always a shared memfd\n"
-           "  --hugepages        back RAM with 2 MiB hugepages "
-           "(memfd MFD_HUGETLB)\n"
+           "  --hugepages[=2M|1G|DIR]  back RAM with 2 MiB (default) or "
+           "1 GiB hugepages\n"
+           "                     (memfd MFD_HUGETLB), or a file in the "
+           "hugetlbfs mount DIR\n"
            "  --numa-node N      allocate RAM on NUMA node N (libnuma "
            "MPOL_BIND)\n"
            "  --cpus N           vCPUs (default 1), described to the "
@@ -220,7 +223,7 @@ static const struct option long_opts[] = {
     { "cmdline", required_argument, NULL, OPT_CMDLINE },
     { "test-guest", required_argument, NULL, OPT_TEST },
     { "mem", required_argument, NULL, OPT_MEM },
-    { "hugepages", no_argument, NULL, OPT_HUGE },
+    { "hugepages", optional_argument, NULL, OPT_HUGE },
     { "numa-node", required_argument, NULL, OPT_NUMA },
     { "cpus", required_argument, NULL, OPT_CPUS },
     { "net", required_argument, NULL, OPT_NET },
@@ -235,7 +238,7 @@ static const struct option long_opts[] = {
 static int
 parse_one(struct options *o, int c, char *arg)
 {
-    char *end;
+    char *end, err[512];
     long v;
 
     switch (c) {
@@ -243,11 +246,14 @@ parse_one(struct options *o, int c, char *arg)
     case OPT_INITRD: o->initrd = arg; break;
     case OPT_CMDLINE: o->cmdline = arg; break;
     case OPT_TEST: o->test_guest = arg; break;
-    case OPT_HUGE: o->hugepages = true; break;
     case OPT_SERIAL: o->serial = arg; break;
     case OPT_API: o->api = arg; break;
     case OPT_NET: return parse_net(o, arg);
     case 'v': o->verbose = true; break;
+    case OPT_HUGE:
+        o->hugepages = true;
+        return vm_hugepages_parse(arg, &o->huge, err, sizeof err)
+            ? die("%s", err) : 0;
     case OPT_MEM:
         return parse_size(arg, &o->mem) ? die("--mem: bad size '%s' (e.g. "
                                               "256M, 1G)", arg) : 0;
@@ -477,7 +483,8 @@ setup_payload(struct vmm *vmm, const struct options *o, char *err,
 static int
 setup_vm(struct vmm *vmm, struct options *o, char *err, size_t errlen)
 {
-    int rc = vm_memory_create(&vmm->mem, o->mem, o->hugepages,
+    int rc = vm_memory_create(&vmm->mem, o->mem,
+                              o->hugepages ? &o->huge : NULL,
                               o->numa_node, err, errlen);
 
     if (rc) {
@@ -631,7 +638,7 @@ main(int argc, char **argv)
     static struct vmm vmm;
     struct sigaction sa = { .sa_handler = on_signal };
     struct options o;
-    char err[256] = "";
+    char err[512] = "";          /* hugepage errors carry paths and hints */
     int rc = parse_options(argc, argv, &o);
 
     if (rc) {

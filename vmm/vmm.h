@@ -92,10 +92,12 @@ struct vm_mem_region {
 };
 
 struct vm_memory {
-    int fd;                      /* memfd (MFD_HUGETLB with hugepages) */
+    int fd;                      /* memfd (MFD_HUGETLB with hugepages) or
+                                  * an unlinked file on hugetlbfs */
     uint8_t *host;               /* MAP_SHARED mapping of the whole fd */
     uint64_t size;
     bool hugepages;
+    uint64_t page_size;          /* 4 KiB, 2 MiB or 1 GiB */
     struct vm_mem_region regions[2]; /* below the hole, above 4 GiB */
     unsigned n_regions;
 };
@@ -187,8 +189,19 @@ void vmm_resume(struct vmm *);
 
 /* memory.c */
 /* 'numa_node' >= 0 binds the memory to that node (libnuma, MPOL_BIND). */
-int vm_memory_create(struct vm_memory *, uint64_t size, bool hugepages,
-                     int numa_node, char *err, size_t errlen) RSW_MUST_CHECK;
+/* --hugepages[=2M|1G|DIR]: the page size, or a hugetlbfs mount to create
+ * the RAM file in (page size: the mount's). */
+struct vm_hugepages {
+    uint64_t page_size;          /* 2 MiB or 1 GiB (0: from 'dir') */
+    const char *dir;             /* hugetlbfs mount, or NULL: a memfd */
+};
+/* Parses the --hugepages value (NULL or "": 2 MiB pages). */
+int vm_hugepages_parse(const char *arg, struct vm_hugepages *, char *err,
+                       size_t errlen) RSW_MUST_CHECK;
+/* 'hugepages' NULL: ordinary 4 KiB pages (still a shared memfd). */
+int vm_memory_create(struct vm_memory *, uint64_t size,
+                     const struct vm_hugepages *hugepages, int numa_node,
+                     char *err, size_t errlen) RSW_MUST_CHECK;
 void vm_memory_destroy(struct vm_memory *);
 /* Host pointer for [gpa, gpa+len) inside one RAM region, or NULL. */
 void *vm_gpa_to_hva(const struct vm_memory *, uint64_t gpa, uint64_t len);

@@ -229,7 +229,7 @@ test_linux_load(void **state)
     assert_true(fd >= 0);
     assert_int_equal(write(fd, img, IMG_SIZE), IMG_SIZE);
     close(fd);
-    assert_int_equal(vm_memory_create(&m, 64 << 20, false, -1, err,
+    assert_int_equal(vm_memory_create(&m, 64 << 20, NULL, -1, err,
                                       sizeof err), 0);
     assert_int_equal(linux_load(&m, path, NULL, "console=ttyS0", 0, &e, err,
                                 sizeof err), 0);
