@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_fmt.h"
 #include "dp_parse.h"
 
 #define ETH_ADDRS_LEN 12   /* dst + src */
@@ -107,72 +108,50 @@ dp_actions_add(struct dp_actions *a, const struct dp_action *x)
 
 /* ---- Text form -------------------------------------------------------- */
 
-struct fmt {
-    char *buf;
-    size_t size, used;
-};
-
-static void RSW_PRINTF(2, 3)
-fmt_put(struct fmt *f, const char *format, ...)
-{
-    va_list ap;
-    int n;
-
-    if (f->used >= f->size) {
-        return;
-    }
-    va_start(ap, format);
-    n = vsnprintf(f->buf + f->used, f->size - f->used, format, ap);
-    va_end(ap);
-    if (n > 0) {
-        f->used += (size_t) n;
-    }
-}
-
 static void
-fmt_mac(struct fmt *f, const char *what, const uint8_t m[6])
+fmt_mac(struct dp_fmt *f, const char *what, const uint8_t m[6])
 {
-    fmt_put(f, "set(eth(%s=%02x:%02x:%02x:%02x:%02x:%02x))", what,
+    dp_fmt_put(f, "set(eth(%s=%02x:%02x:%02x:%02x:%02x:%02x))", what,
             m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
 static void
-fmt_ipv4(struct fmt *f, const char *what, rsw_be32 addr)
+fmt_ipv4(struct dp_fmt *f, const char *what, rsw_be32 addr)
 {
     const uint8_t *b = (const uint8_t *) &addr;
 
-    fmt_put(f, "set(ipv4(%s=%u.%u.%u.%u))", what, b[0], b[1], b[2], b[3]);
+    dp_fmt_put(f, "set(ipv4(%s=%u.%u.%u.%u))", what, b[0], b[1], b[2], b[3]);
 }
 
 static void
-fmt_action(struct fmt *f, const struct dp_action *x)
+fmt_action(struct dp_fmt *f, const struct dp_action *x)
 {
     const char *l4 = x->proto == DP_IPPROTO_TCP ? "tcp" : "udp";
 
     switch ((enum dp_action_type) x->type) {
     case DP_ACTION_OUTPUT:
-        fmt_put(f, "%" PRIu32, x->port);
+        dp_fmt_put(f, "%" PRIu32, x->port);
         break;
     case DP_ACTION_PUSH_VLAN:
-        fmt_put(f, "push_vlan(");
+        dp_fmt_put(f, "push_vlan(");
         if (x->vlan.tpid != DP_ETH_TYPE_VLAN) {
-            fmt_put(f, "tpid=0x%04x,", x->vlan.tpid);
+            dp_fmt_put(f, "tpid=0x%04x,", x->vlan.tpid);
         }
-        fmt_put(f, "vid=%u,pcp=%u)", x->vlan.tci & VLAN_VID_MASK,
+        dp_fmt_put(f, "vid=%u,pcp=%u)", x->vlan.tci & VLAN_VID_MASK,
                 x->vlan.tci >> VLAN_PCP_SHIFT);
         break;
     case DP_ACTION_POP_VLAN:
-        fmt_put(f, "pop_vlan");
+        dp_fmt_put(f, "pop_vlan");
         break;
     case DP_ACTION_SET_ETH_SRC:
     case DP_ACTION_SET_ETH_DST:
         fmt_mac(f, x->type == DP_ACTION_SET_ETH_SRC ? "src" : "dst", x->mac);
         break;
     case DP_ACTION_SET_VLAN_VID:
-        fmt_put(f, "set(vlan(vid=%u))", x->u16);
+        dp_fmt_put(f, "set(vlan(vid=%u))", x->u16);
         break;
     case DP_ACTION_SET_VLAN_PCP:
-        fmt_put(f, "set(vlan(pcp=%u))", x->u8);
+        dp_fmt_put(f, "set(vlan(pcp=%u))", x->u8);
         break;
     case DP_ACTION_SET_IPV4_SRC:
     case DP_ACTION_SET_IPV4_DST:
@@ -180,19 +159,19 @@ fmt_action(struct fmt *f, const struct dp_action *x)
                  x->ipv4);
         break;
     case DP_ACTION_SET_IPV4_DSCP:
-        fmt_put(f, "set(ipv4(tos=0x%02x/0xfc))", x->u8);
+        dp_fmt_put(f, "set(ipv4(tos=0x%02x/0xfc))", x->u8);
         break;
     case DP_ACTION_SET_IPV4_TTL:
-        fmt_put(f, "set(ipv4(ttl=%u))", x->u8);
+        dp_fmt_put(f, "set(ipv4(ttl=%u))", x->u8);
         break;
     case DP_ACTION_SET_TP_SRC:
     case DP_ACTION_SET_TP_DST:
-        fmt_put(f, "set(%s(%s=%u))", l4,
+        dp_fmt_put(f, "set(%s(%s=%u))", l4,
                 x->type == DP_ACTION_SET_TP_SRC ? "src" : "dst", x->u16);
         break;
     case DP_ACTION_N_TYPES:
     default:
-        fmt_put(f, "unknown(%u)", x->type);
+        dp_fmt_put(f, "unknown(%u)", x->type);
         break;
     }
 }
@@ -200,19 +179,15 @@ fmt_action(struct fmt *f, const struct dp_action *x)
 char *
 dp_actions_format(const struct dp_actions *a, char *buf, size_t size)
 {
-    struct fmt f = {.buf = buf, .size = size};
+    struct dp_fmt f = dp_fmt_init(buf, size);
 
-    if (!size) {
-        return buf;
-    }
-    buf[0] = '\0';
     if (!a->n) {
-        fmt_put(&f, "drop");
+        dp_fmt_put(&f, "drop");
         return buf;
     }
     for (unsigned i = 0; i < a->n; i++) {
         if (i) {
-            fmt_put(&f, ",");
+            dp_fmt_put(&f, ",");
         }
         fmt_action(&f, &a->list[i]);
     }

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dp_fmt.h"
+
 /* 64x64->128-bit multiply, folded: every output bit depends on every
  * input bit of both operands. */
 static inline uint64_t
@@ -119,95 +121,75 @@ flow_wc_is_catchall(const struct flow_wc *wc)
 /* ----------------------------------------------------------------------
  * Formatting. */
 
-struct fmt_buf {
-    char *buf;
-    size_t size;
-    size_t len;         /* characters that would have been written */
-};
-
-static void RSW_PRINTF(2, 3)
-fmt_put(struct fmt_buf *fb, const char *fmt, ...)
-{
-    va_list args;
-    size_t avail = fb->len < fb->size ? fb->size - fb->len : 0;
-
-    va_start(args, fmt);
-    int n = vsnprintf(avail ? fb->buf + fb->len : NULL, avail, fmt, args);
-    va_end(args);
-    if (n > 0) {
-        fb->len += (size_t) n;
-    }
-}
-
 static void
-fmt_mac(struct fmt_buf *fb, const char *name, const struct flow_eth_addr *a)
+fmt_mac(struct dp_fmt *fb, const char *name, const struct flow_eth_addr *a)
 {
     const uint8_t *e = a->ea;
 
-    fmt_put(fb, ",%s=%02x:%02x:%02x:%02x:%02x:%02x",
+    dp_fmt_put(fb, ",%s=%02x:%02x:%02x:%02x:%02x:%02x",
             name, e[0], e[1], e[2], e[3], e[4], e[5]);
 }
 
 static void
-fmt_ip4(struct fmt_buf *fb, const char *name, rsw_be32 addr)
+fmt_ip4(struct dp_fmt *fb, const char *name, rsw_be32 addr)
 {
     const uint8_t *b = (const uint8_t *) &addr;
 
-    fmt_put(fb, ",%s=%u.%u.%u.%u", name, b[0], b[1], b[2], b[3]);
+    dp_fmt_put(fb, ",%s=%u.%u.%u.%u", name, b[0], b[1], b[2], b[3]);
 }
 
 static void
-fmt_ip6(struct fmt_buf *fb, const char *name, const struct flow_in6_addr *a)
+fmt_ip6(struct dp_fmt *fb, const char *name, const struct flow_in6_addr *a)
 {
     char s[INET6_ADDRSTRLEN];
 
     if (!inet_ntop(AF_INET6, a->s6, s, sizeof s)) {
         snprintf(s, sizeof s, "?");
     }
-    fmt_put(fb, ",%s=%s", name, s);
+    dp_fmt_put(fb, ",%s=%s", name, s);
 }
 
 static void
-fmt_metadata(struct fmt_buf *fb, const struct flow *flow)
+fmt_metadata(struct dp_fmt *fb, const struct flow *flow)
 {
-    fmt_put(fb, "in_port=%" PRIu32, flow->in_port);
+    dp_fmt_put(fb, "in_port=%" PRIu32, flow->in_port);
     if (flow->metadata) {
-        fmt_put(fb, ",metadata=%#" PRIx64, flow->metadata);
+        dp_fmt_put(fb, ",metadata=%#" PRIx64, flow->metadata);
     }
     for (size_t i = 0; i < RSW_ARRAY_SIZE(flow->regs); i++) {
         if (flow->regs[i]) {
-            fmt_put(fb, ",reg%zu=%#" PRIx32, i, flow->regs[i]);
+            dp_fmt_put(fb, ",reg%zu=%#" PRIx32, i, flow->regs[i]);
         }
     }
 }
 
 static void
-fmt_l2(struct fmt_buf *fb, const struct flow *flow)
+fmt_l2(struct dp_fmt *fb, const struct flow *flow)
 {
     fmt_mac(fb, "dl_src", &flow->dl_src);
     fmt_mac(fb, "dl_dst", &flow->dl_dst);
     for (size_t i = 0; i < FLOW_MAX_VLANS && flow->vlans[i].tpid; i++) {
         uint16_t tci = ntohs(flow->vlans[i].tci);
 
-        fmt_put(fb, ",vlan%zu(tpid=0x%04x,vid=%u,pcp=%u%s)", i,
+        dp_fmt_put(fb, ",vlan%zu(tpid=0x%04x,vid=%u,pcp=%u%s)", i,
                 ntohs(flow->vlans[i].tpid), tci & 0xfff, tci >> 13,
                 tci & 0x1000 ? ",dei" : "");
     }
-    fmt_put(fb, ",dl_type=0x%04x", ntohs(flow->dl_type));
+    dp_fmt_put(fb, ",dl_type=0x%04x", ntohs(flow->dl_type));
 }
 
 static void
-fmt_ip_common(struct fmt_buf *fb, const struct flow *flow)
+fmt_ip_common(struct dp_fmt *fb, const struct flow *flow)
 {
     static const char *const frag[] = { "no", "first", "?", "later" };
 
-    fmt_put(fb, ",nw_proto=%u,nw_tos=%u,nw_ecn=%u,nw_ttl=%u,nw_frag=%s",
+    dp_fmt_put(fb, ",nw_proto=%u,nw_tos=%u,nw_ecn=%u,nw_ttl=%u,nw_frag=%s",
             flow->nw_proto, flow->nw_tos & 0xfc, flow->nw_tos & 0x03,
             flow->nw_ttl, frag[flow->nw_frag & FLOW_NW_FRAG_MASK]);
 }
 
 static void
-fmt_l4(struct fmt_buf *fb, const struct flow *flow, bool is_ipv6)
+fmt_l4(struct dp_fmt *fb, const struct flow *flow, bool is_ipv6)
 {
     uint8_t icmp = is_ipv6 ? 58 : 1;
 
@@ -215,7 +197,7 @@ fmt_l4(struct fmt_buf *fb, const struct flow *flow, bool is_ipv6)
         return;
     }
     if (flow->nw_proto == icmp) {
-        fmt_put(fb, ",icmp_type=%u,icmp_code=%u",
+        dp_fmt_put(fb, ",icmp_type=%u,icmp_code=%u",
                 ntohs(flow->tp_src), ntohs(flow->tp_dst));
         if (is_ipv6 && (ntohs(flow->tp_src) == 135
                         || ntohs(flow->tp_src) == 136)) {
@@ -227,23 +209,20 @@ fmt_l4(struct fmt_buf *fb, const struct flow *flow, bool is_ipv6)
     }
     if (flow->nw_proto == 6 || flow->nw_proto == 17
         || flow->nw_proto == 132) {
-        fmt_put(fb, ",tp_src=%u,tp_dst=%u",
+        dp_fmt_put(fb, ",tp_src=%u,tp_dst=%u",
                 ntohs(flow->tp_src), ntohs(flow->tp_dst));
     }
     if (flow->nw_proto == 6) {
-        fmt_put(fb, ",tcp_flags=0x%03x", ntohs(flow->tcp_flags));
+        dp_fmt_put(fb, ",tcp_flags=0x%03x", ntohs(flow->tcp_flags));
     }
 }
 
 char *
 flow_format(const struct flow *flow, char *buf, size_t size)
 {
-    struct fmt_buf fb = { .buf = buf, .size = size, .len = 0 };
+    struct dp_fmt fb = dp_fmt_init(buf, size);
     uint16_t dl_type = ntohs(flow->dl_type);
 
-    if (size) {
-        buf[0] = '\0';
-    }
     fmt_metadata(&fb, flow);
     fmt_l2(&fb, flow);
     if (dl_type == 0x0800) {
@@ -254,12 +233,12 @@ flow_format(const struct flow *flow, char *buf, size_t size)
     } else if (dl_type == 0x86dd) {
         fmt_ip6(&fb, "ipv6_src", &flow->ipv6_src);
         fmt_ip6(&fb, "ipv6_dst", &flow->ipv6_dst);
-        fmt_put(&fb, ",ipv6_label=0x%05x",
+        dp_fmt_put(&fb, ",ipv6_label=0x%05x",
                 ntohl(flow->ipv6_label));
         fmt_ip_common(&fb, flow);
         fmt_l4(&fb, flow, true);
     } else if (dl_type == 0x0806) {
-        fmt_put(&fb, ",arp_op=%u", ntohs(flow->arp_op));
+        dp_fmt_put(&fb, ",arp_op=%u", ntohs(flow->arp_op));
         fmt_ip4(&fb, "arp_spa", flow->nw_src);
         fmt_ip4(&fb, "arp_tpa", flow->nw_dst);
         fmt_mac(&fb, "arp_sha", &flow->arp_sha);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "datapath/dp_fmt.h"
 #include "datapath/dp_parse.h"
 
 /* ---- Errors and text output ------------------------------------------- */
@@ -34,31 +35,6 @@ act_error(struct act_parse *ap, const char *fmt, ...)
         va_end(ap_list);
     }
     return -EINVAL;
-}
-
-struct fmt {
-    char *buf;
-    size_t size, used;
-};
-
-static void RSW_PRINTF(2, 3)
-fmt_put(struct fmt *f, const char *format, ...)
-{
-    va_list ap;
-    int n;
-
-    if (f->used + 1 >= f->size) {
-        return;
-    }
-    va_start(ap, format);
-    n = vsnprintf(f->buf + f->used, f->size - f->used, format, ap);
-    va_end(ap);
-    if (n > 0) {
-        f->used += (size_t) n;
-        if (f->used >= f->size) {
-            f->used = f->size - 1;       /* truncated, still terminated */
-        }
-    }
 }
 
 /* ---- Values ----------------------------------------------------------- */
@@ -202,16 +178,16 @@ value_canonicalize(const struct ofp_field *f, union ofp_value *value,
 }
 
 static void
-fmt_value_hex(struct fmt *f, const union ofp_value *v)
+fmt_value_hex(struct dp_fmt *f, const union ofp_value *v)
 {
     unsigned i = 0;
 
     while (i < 15 && !v->u8[i]) {
         i++;
     }
-    fmt_put(f, "0x%x", v->u8[i]);
+    dp_fmt_put(f, "0x%x", v->u8[i]);
     for (i++; i < 16; i++) {
-        fmt_put(f, "%02x", v->u8[i]);
+        dp_fmt_put(f, "%02x", v->u8[i]);
     }
 }
 
@@ -233,14 +209,14 @@ parse_u64(const char *s, size_t len, uint64_t *x)
 /* ---- Ports ------------------------------------------------------------ */
 
 static void
-fmt_port(struct fmt *f, uint32_t port)
+fmt_port(struct dp_fmt *f, uint32_t port)
 {
     const char *name = port < OFPP_MAX ? NULL : ofp_field_port_name(port);
 
     if (name) {
-        fmt_put(f, "%s", name);
+        dp_fmt_put(f, "%s", name);
     } else {
-        fmt_put(f, "%" PRIu32, port);
+        dp_fmt_put(f, "%" PRIu32, port);
     }
 }
 
@@ -313,15 +289,15 @@ subfield_name(const struct ofp_field *f)
 
 /* ovs-ofctl prints FIELD[] for the whole field, FIELD[N] for one bit. */
 static void
-fmt_subfield(struct fmt *f, const struct ofp_subfield *sf)
+fmt_subfield(struct dp_fmt *f, const struct ofp_subfield *sf)
 {
-    fmt_put(f, "%s", subfield_name(sf->field));
+    dp_fmt_put(f, "%s", subfield_name(sf->field));
     if (sf->ofs == 0 && sf->n_bits == sf->field->n_bits) {
-        fmt_put(f, "[]");
+        dp_fmt_put(f, "[]");
     } else if (sf->n_bits == 1) {
-        fmt_put(f, "[%u]", sf->ofs);
+        dp_fmt_put(f, "[%u]", sf->ofs);
     } else {
-        fmt_put(f, "[%u..%u]", sf->ofs, sf->ofs + sf->n_bits - 1);
+        dp_fmt_put(f, "[%u..%u]", sf->ofs, sf->ofs + sf->n_bits - 1);
     }
 }
 
@@ -1032,7 +1008,7 @@ action_valid(const struct ofp_action *a)
     return false;
 }
 
-static void fmt_action(struct fmt *, const struct ofp_action *);
+static void fmt_action(struct dp_fmt *, const struct ofp_action *);
 
 int
 ofp_actions_check(const struct ofp_action *acts, unsigned n,
@@ -1043,10 +1019,9 @@ ofp_actions_check(const struct ofp_action *acts, unsigned n,
 
     for (unsigned i = 0; i < n; i++) {
         const struct ofp_action *a = &acts[i];
-        struct fmt f = {text, sizeof text, 0};
+        struct dp_fmt f = dp_fmt_init(text, sizeof text);
         const char *why = NULL;
 
-        text[0] = '\0';
         if (a->type < OFPACT_N_TYPES) {
             fmt_action(&f, a);
         }
@@ -1072,7 +1047,7 @@ ofp_actions_check(const struct ofp_action *acts, unsigned n,
 /* ---- Formatting ------------------------------------------------------- */
 
 static void
-fmt_set_field(struct fmt *f, const struct ofp_action *a)
+fmt_set_field(struct dp_fmt *f, const struct ofp_action *a)
 {
     const struct ofp_field *fld = a->set.field;
     char value[OFP_FIELD_FORMAT_SIZE];
@@ -1080,37 +1055,37 @@ fmt_set_field(struct fmt *f, const struct ofp_action *a)
 
     ofp_field_format(fld, &a->set.value, exact ? NULL : &a->set.mask, value,
                      sizeof value);
-    fmt_put(f, "set_field:%s->%s", value,
+    dp_fmt_put(f, "set_field:%s->%s", value,
             fld->oxm_name ? fld->oxm_name : fld->name);
 }
 
 /* ovs-ofctl's resubmit text, except that resubmit(IN_PORT,) -- which
  * ovs-ofctl prints as the unparsable "resubmit(,)" -- stays explicit. */
 static void
-fmt_resubmit(struct fmt *f, const struct ofp_action *a)
+fmt_resubmit(struct dp_fmt *f, const struct ofp_action *a)
 {
     uint32_t port = a->resubmit.port;
     uint8_t table = a->resubmit.table;
 
     if (table == OFP_TABLE_CURRENT) {
-        fmt_put(f, "resubmit:");
+        dp_fmt_put(f, "resubmit:");
         fmt_port(f, port);
         return;
     }
-    fmt_put(f, "resubmit(");
+    dp_fmt_put(f, "resubmit(");
     if (port != OFPP_IN_PORT) {
         fmt_port(f, port);
     }
-    fmt_put(f, ",%u)", table);
+    dp_fmt_put(f, ",%u)", table);
 }
 
 static void
-fmt_action(struct fmt *f, const struct ofp_action *a)
+fmt_action(struct dp_fmt *f, const struct ofp_action *a)
 {
     switch ((enum ofp_action_type) a->type) {
     case OFPACT_OUTPUT:
         if (a->port < OFPP_MAX) {
-            fmt_put(f, "output:");
+            dp_fmt_put(f, "output:");
         }
         fmt_port(f, a->port);
         break;
@@ -1118,42 +1093,42 @@ fmt_action(struct fmt *f, const struct ofp_action *a)
         fmt_set_field(f, a);
         break;
     case OFPACT_SET_VLAN_VID:
-        fmt_put(f, "mod_vlan_vid:%u", a->vid);
+        dp_fmt_put(f, "mod_vlan_vid:%u", a->vid);
         break;
     case OFPACT_SET_VLAN_PCP:
-        fmt_put(f, "mod_vlan_pcp:%u", a->pcp);
+        dp_fmt_put(f, "mod_vlan_pcp:%u", a->pcp);
         break;
     case OFPACT_STRIP_VLAN:
-        fmt_put(f, "strip_vlan");
+        dp_fmt_put(f, "strip_vlan");
         break;
     case OFPACT_PUSH_VLAN:
-        fmt_put(f, "push_vlan:0x%04x", a->tpid);
+        dp_fmt_put(f, "push_vlan:0x%04x", a->tpid);
         break;
     case OFPACT_DEC_TTL:
-        fmt_put(f, "dec_ttl");
+        dp_fmt_put(f, "dec_ttl");
         break;
     case OFPACT_LOAD:
-        fmt_put(f, "load:");
+        dp_fmt_put(f, "load:");
         fmt_value_hex(f, &a->load.value);
-        fmt_put(f, "->");
+        dp_fmt_put(f, "->");
         fmt_subfield(f, &a->load.dst);
         break;
     case OFPACT_MOVE:
-        fmt_put(f, "move:");
+        dp_fmt_put(f, "move:");
         fmt_subfield(f, &a->move.src);
-        fmt_put(f, "->");
+        dp_fmt_put(f, "->");
         fmt_subfield(f, &a->move.dst);
         break;
     case OFPACT_RESUBMIT:
         fmt_resubmit(f, a);
         break;
     case OFPACT_GOTO_TABLE:
-        fmt_put(f, "goto_table:%u", a->table);
+        dp_fmt_put(f, "goto_table:%u", a->table);
         break;
     case OFPACT_WRITE_METADATA:
-        fmt_put(f, "write_metadata:0x%" PRIx64, a->metadata.value);
+        dp_fmt_put(f, "write_metadata:0x%" PRIx64, a->metadata.value);
         if (a->metadata.mask != UINT64_MAX) {
-            fmt_put(f, "/0x%" PRIx64, a->metadata.mask);
+            dp_fmt_put(f, "/0x%" PRIx64, a->metadata.mask);
         }
         break;
     case OFPACT_N_TYPES:
@@ -1165,18 +1140,14 @@ char *
 ofp_actions_format(const struct ofp_action *acts, unsigned n, char *buf,
                    size_t size)
 {
-    struct fmt f = {buf, size, 0};
+    struct dp_fmt f = dp_fmt_init(buf, size);
 
-    if (!size) {
-        return buf;
-    }
-    buf[0] = '\0';
     if (!n) {
-        fmt_put(&f, "drop");
+        dp_fmt_put(&f, "drop");
     }
     for (unsigned i = 0; i < n; i++) {
         if (i) {
-            fmt_put(&f, ",");
+            dp_fmt_put(&f, ",");
         }
         fmt_action(&f, &acts[i]);
     }

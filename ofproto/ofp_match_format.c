@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "datapath/dp_fmt.h"
+
 void
 ofp_match_set(struct ofp_match *m, const struct ofp_field *f,
               const union ofp_value *value, const union ofp_value *mask)
@@ -31,34 +33,18 @@ ofp_match_set(struct ofp_match *m, const struct ofp_field *f,
 
 /* ---- Formatting --------------------------------------------------------- */
 
-struct out {
-    char *buf;
-    size_t size, len;
-};
-
+/* Appends one comma-separated element. */
 static void RSW_PRINTF(2, 3)
-out_add(struct out *o, const char *fmt, ...)
+out_add(struct dp_fmt *o, const char *fmt, ...)
 {
     va_list args;
-    int n;
 
-    if (o->len >= o->size) {
-        return;
-    }
     if (o->len) {
-        o->buf[o->len++] = ',';
-        if (o->len >= o->size) {
-            o->buf[o->size - 1] = '\0';
-            return;
-        }
+        dp_fmt_put(o, ",");
     }
     va_start(args, fmt);
-    n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, args);
+    dp_fmt_vput(o, fmt, args);
     va_end(args);
-    o->len += n > 0 ? (size_t) n : 0;
-    if (o->len >= o->size) {
-        o->len = o->size;   /* truncated; the buffer is NUL-terminated */
-    }
 }
 
 static uint64_t
@@ -124,7 +110,7 @@ pick_shorthand(struct match_proto mp, bool *used_proto)
 }
 
 static void
-format_field(struct out *o, const struct ofp_match *m, enum ofp_field_id id,
+format_field(struct dp_fmt *o, const struct ofp_match *m, enum ofp_field_id id,
              const char *name)
 {
     const struct ofp_field *f = ofp_field_by_id(id);
@@ -147,7 +133,7 @@ format_field(struct out *o, const struct ofp_match *m, enum ofp_field_id id,
 /* As ovs-ofctl: dl_vlan / dl_vlan_pcp when the match is the OpenFlow 1.0
  * kind (a tag present, whole VID and/or whole PCP), else vlan_tci. */
 static void
-format_vlan(struct out *o, const struct ofp_match *m)
+format_vlan(struct dp_fmt *o, const struct ofp_match *m)
 {
     const struct ofp_field *f = ofp_field_by_id(OFPF_VLAN_TCI);
     unsigned tci = (unsigned) field_u64(f, &m->flow);
@@ -174,7 +160,7 @@ format_vlan(struct out *o, const struct ofp_match *m)
 }
 
 static void
-format_l2(struct out *o, const struct ofp_match *m, bool shorthand)
+format_l2(struct dp_fmt *o, const struct ofp_match *m, bool shorthand)
 {
     format_field(o, m, OFPF_IN_PORT, NULL);
     format_field(o, m, OFPF_METADATA, NULL);
@@ -192,7 +178,7 @@ format_l2(struct out *o, const struct ofp_match *m, bool shorthand)
 /* Fields that share storage print under the name their protocol gives
  * them: nw_src is arp_spa under ARP, tp_src is icmp_type under ICMP. */
 static void
-format_l3_l4(struct out *o, const struct ofp_match *m, struct match_proto mp,
+format_l3_l4(struct dp_fmt *o, const struct ofp_match *m, struct match_proto mp,
              bool proto_done)
 {
     bool arp = mp.dl_type == 0x0806 || mp.dl_type == 0x8035;
@@ -225,15 +211,11 @@ format_l3_l4(struct out *o, const struct ofp_match *m, struct match_proto mp,
 char *
 ofp_match_format(const struct ofp_match *m, char *buf, size_t size)
 {
-    struct out o = { buf, size, 0 };
+    struct dp_fmt o = dp_fmt_init(buf, size);
     struct match_proto mp = match_proto(m);
     const struct shorthand *sh;
     bool proto_done;
 
-    if (!size) {
-        return buf;
-    }
-    buf[0] = '\0';
     sh = pick_shorthand(mp, &proto_done);
     if (sh) {
         out_add(&o, "%s", sh->name);

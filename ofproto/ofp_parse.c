@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "datapath/dp_fmt.h"
+
 #define QUOTE_MAX 64
 #define VALUE_MAX 128           /* longest value text of a match word */
 #define VLAN_CFI 0x1000u
@@ -688,63 +690,50 @@ ofp_flow_mods_parse_text(const char *text, enum ofp_parse_mode mode,
 char *
 ofp_flow_mod_format(const struct ofp_flow_mod *fm, char *buf, size_t size)
 {
-    size_t n = 0;
+    struct dp_fmt o = dp_fmt_init(buf, size);
     char match[OFP_MATCH_FORMAT_SIZE];
     const char *port = ofp_field_port_name(fm->out_port);
 
-#define PUT(...)                                                          \
-    do {                                                                  \
-        if (n < size) {                                                   \
-            int k_ = snprintf(buf + n, size - n, __VA_ARGS__);            \
-            n += k_ > 0 ? (size_t) k_ : 0;                                \
-        }                                                                 \
-    } while (0)
-
-    if (!size) {
-        return buf;
-    }
-    buf[0] = '\0';
     if (fm->match_only || fm->modify_mode ? fm->table_id != OFP_TABLE_ALL
                                           : fm->table_id != 0) {
-        PUT("table=%u,", fm->table_id);
+        dp_fmt_put(&o, "table=%u,", fm->table_id);
     }
     if (fm->has_priority) {
-        PUT("priority=%u,", fm->priority);
+        dp_fmt_put(&o, "priority=%u,", fm->priority);
     }
     if (fm->has_cookie) {
-        PUT("cookie=0x%llx", (unsigned long long) fm->cookie);
+        dp_fmt_put(&o, "cookie=0x%llx", (unsigned long long) fm->cookie);
         if (fm->cookie_mask != UINT64_MAX) {
-            PUT("/0x%llx", (unsigned long long) fm->cookie_mask);
+            dp_fmt_put(&o, "/0x%llx", (unsigned long long) fm->cookie_mask);
         }
-        PUT(",");
+        dp_fmt_put(&o, ",");
     }
     if (fm->idle_timeout) {
-        PUT("idle_timeout=%u,", fm->idle_timeout);
+        dp_fmt_put(&o, "idle_timeout=%u,", fm->idle_timeout);
     }
     if (fm->hard_timeout) {
-        PUT("hard_timeout=%u,", fm->hard_timeout);
+        dp_fmt_put(&o, "hard_timeout=%u,", fm->hard_timeout);
     }
     if (fm->out_port != OFPP_ANY) {
         if (port) {
-            PUT("out_port=%s,", port);
+            dp_fmt_put(&o, "out_port=%s,", port);
         } else {
-            PUT("out_port=%u,", (unsigned) fm->out_port);
+            dp_fmt_put(&o, "out_port=%u,", (unsigned) fm->out_port);
         }
     }
     ofp_match_format(&fm->match, match, sizeof match);
-    PUT("%s%s", match, match[0] ? "," : "");
+    dp_fmt_put(&o, "%s%s", match, match[0] ? "," : "");
     if (!fm->match_only) {
         char *actions = malloc(OFP_ACTIONS_FORMAT_SIZE);
         if (actions) {
             ofp_actions_format(fm->actions, fm->n_actions, actions,
                                OFP_ACTIONS_FORMAT_SIZE);
-            PUT("actions=%s", actions);
+            dp_fmt_put(&o, "actions=%s", actions);
             free(actions);
         }
-    } else if (n && n < size && buf[n - 1] == ',') {
-        buf[--n] = '\0';
+    } else if (o.len && o.len < size && buf[o.len - 1] == ',') {
+        buf[o.len - 1] = '\0';
     }
-#undef PUT
     return buf;
 }
 
