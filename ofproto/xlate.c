@@ -933,7 +933,13 @@ xlate_packet(struct ofproto *ofproto, struct ofproto_bridge *br,
  * so the rules are credited there, not here, where the packet's length
  * is unknown anyway; here the rules only become "used" for idle_timeout.
  * A walk that fails by its own limits (loops, too many actions) installs
- * a drop: the same packets would fail the same way. */
+ * a drop: the same packets would fail the same way.  So does a packet
+ * from a datapath port that is on no bridge: a port is polled from
+ * dpif_port_add() on, a moment before ofproto_add_port() gives it its
+ * bridge (a kernel tap has packets queued by then); like any packet
+ * without a route it is dropped (the datapath counts no_route), and the
+ * drop megaflow goes with the invalidation ofproto_add_port() makes.
+ * Only an in_port outside the datapath's range is an error. */
 int
 ofproto_translate(void *ctx, const struct flow *flow, struct flow_wc *wc,
                   struct dp_actions *actions, struct upcall_refs *refs)
@@ -951,7 +957,12 @@ ofproto_translate(void *ctx, const struct flow *flow, struct flow_wc *wc,
     }
     pthread_mutex_lock(&ofproto->mutex);
     slot = ofproto->by_dp[flow->in_port];
-    if (slot.br) {
+    if (!slot.br) {
+        err = 0;                /* no bridge: the empty actions drop */
+        out.refs.n = 0;
+        dp_actions_init(&out.actions);
+        flow_wc_init_catchall(&out.wc);
+    } else {
         err = xlate_packet(ofproto, slot.br, flow, slot.ofport, true, NULL,
                            &out);
         if (err == -ELOOP || err == -E2BIG || err == -ENOSPC) {

@@ -382,27 +382,6 @@ invalidate_cb(void *aux)
     }
 }
 
-/* ofproto_translate, except for a packet from a datapath port that is on
- * no bridge: a port is polled from dpif_port_add() on, a moment before
- * ofproto_add_port() gives it its bridge (and a kernel tap has packets
- * queued by then).  Like any packet without a route it is dropped and
- * counted as no_route, not as an upcall failure; the drop megaflow goes
- * with the invalidation ofproto_add_port() makes. */
-static int
-switchd_translate(void *ctx, const struct flow *flow, struct flow_wc *wc,
-                  struct dp_actions *actions, struct upcall_refs *refs)
-{
-    int err = ofproto_translate(ctx, flow, wc, actions, refs);
-
-    if (err == -ENOENT) {
-        dp_actions_init(actions);
-        refs->n = 0;
-        wc->masks.in_port = UINT32_MAX;
-        err = 0;
-    }
-    return err;
-}
-
 void
 switchd_flows_sync(struct switchd *sd)
 {
@@ -491,7 +470,7 @@ start_switch(const struct switchd_opts *o, struct switchd *sd,
     struct dpif_config cfg = {
         .pmd_cores = cores,
         .n_pmds = n_cores,
-        .upcall = {.translate = switchd_translate,
+        .upcall = {.translate = ofproto_translate,
                    .credit = ofproto_credit, .ctx = sd->ofp},
     };
     err = dpif_create(&cfg, &sd->dp);

@@ -212,10 +212,17 @@ test_unknown_port(void **state)
     struct upcall_refs refs;
     struct flow dp;
 
+    char buf[DP_ACTIONS_FORMAT_SIZE];
+
     packet("in_port=1", &dp);
-    dp.in_port = 200;           /* not attached */
+    dp.in_port = 200;           /* not attached to a bridge: no route */
     flow_wc_init_catchall(&wc);
-    assert_int_equal(ofproto_translate(o, &dp, &wc, &a, &refs), -ENOENT);
+    assert_int_equal(ofproto_translate(o, &dp, &wc, &a, &refs), 0);
+    assert_string_equal(dp_actions_format(&a, buf, sizeof buf), "drop");
+    assert_int_equal(refs.n, 0);
+    assert_int_equal(wc.masks.in_port, UINT32_MAX);
+    wc.masks.in_port = 0;
+    assert_true(flow_wc_is_catchall(&wc));      /* nothing else matters */
     dp.in_port = 100000;        /* out of range */
     assert_int_equal(ofproto_translate(o, &dp, &wc, &a, &refs), -ENOENT);
 }
