@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Built in: serve "T" and "Tclient" (vhostuser, vhostuserclient). */
@@ -42,6 +43,32 @@ port_args_get(const struct port_args *a, const char *key)
         }
     }
     return NULL;
+}
+
+int
+port_args_get_uint(const struct port_args *a, const char *type,
+                   const struct port_uint_option *o, unsigned *out,
+                   char *err, size_t err_size)
+{
+    const char *v = port_args_get(a, o->key);
+    unsigned long n;
+    char *end;
+
+    if (!v) {
+        *out = o->def;
+        return 0;
+    }
+    errno = 0;
+    n = strtoul(v, &end, 10);
+    if (*v < '0' || *v > '9' || *end || errno || n < o->min || n > o->max) {
+        snprintf(err, err_size, "%s: options:%s%s%s%s must be %u..%u, "
+                 "got '%s'", type, o->key, o->what ? " (" : "",
+                 o->what ? o->what : "", o->what ? ")" : "", o->min, o->max,
+                 v);
+        return -EINVAL;
+    }
+    *out = (unsigned) n;
+    return 0;
 }
 
 static const struct port_class *

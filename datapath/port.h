@@ -69,6 +69,19 @@ struct port_args {
 
 const char *port_args_get(const struct port_args *, const char *key);
 
+/* A whole-number option of a port type: options:KEY in [min, max], 'def'
+ * when absent; 'what' (may be NULL) explains it in the error message. */
+struct port_uint_option {
+    const char *key;
+    const char *what;
+    unsigned def, min, max;
+};
+/* 0, or -EINVAL with "TYPE: options:KEY (WHAT) must be MIN..MAX, got 'V'"
+ * in 'err' (decimal digits only: no sign, no blanks). */
+int port_args_get_uint(const struct port_args *, const char *type,
+                       const struct port_uint_option *, unsigned *out,
+                       char *err, size_t err_size) RSW_MUST_CHECK;
+
 struct port_hooks {
     /* Waits until every PMD has passed a quiescent point. */
     void (*synchronize)(void *aux);

@@ -113,36 +113,22 @@ txq_unlock(struct dpdk_txq *q)
 /* ---- Options --------------------------------------------------------- */
 
 static int
-parse_uint_option(const struct port_args *args, const char *key,
-                  unsigned def, unsigned min, unsigned max, unsigned *out,
-                  char *err, size_t esz)
-{
-    const char *v = port_args_get(args, key);
-    unsigned long n;
-    char *end;
-
-    if (!v) {
-        *out = def;
-        return 0;
-    }
-    errno = 0;
-    n = strtoul(v, &end, 10);
-    if (*v < '0' || *v > '9' || *end || errno || n < min || n > max) {
-        snprintf(err, esz, "dpdk: options:%s must be %u..%u, got '%s'", key,
-                 min, max, v);
-        return -EINVAL;
-    }
-    *out = (unsigned) n;
-    return 0;
-}
-
-static int
 parse_options(const struct port_args *args, struct dpdk_config *cfg,
               char *err, size_t esz)
 {
     static const char *const known[] = {"devargs", "n_rxq", "n_txq",
                                         "n_rxq_desc", "n_txq_desc",
                                         "mtu_request"};
+    static const struct port_uint_option n_rxq = {
+        "n_rxq", NULL, 1, 1, DPDK_MAX_QUEUES};
+    static const struct port_uint_option n_txq = {
+        "n_txq", NULL, 1, 1, DPDK_MAX_QUEUES};
+    static const struct port_uint_option n_rxd = {
+        "n_rxq_desc", NULL, DPDK_DEFAULT_DESC, 1, DPDK_MAX_DESC};
+    static const struct port_uint_option n_txd = {
+        "n_txq_desc", NULL, DPDK_DEFAULT_DESC, 1, DPDK_MAX_DESC};
+    static const struct port_uint_option mtu = {
+        "mtu_request", NULL, DPDK_DEFAULT_MTU, DPDK_MIN_MTU, DPDK_MAX_MTU};
     int e;
 
     for (unsigned i = 0; i < args->n; i++) {
@@ -163,17 +149,14 @@ parse_options(const struct port_args *args, struct dpdk_config *cfg,
                  "vdev string (e.g. net_tap0,iface=tap0)");
         return -EINVAL;
     }
-    e = parse_uint_option(args, "n_rxq", 1, 1, DPDK_MAX_QUEUES, &cfg->n_rxq,
-                          err, esz);
-    e = e ? e : parse_uint_option(args, "n_txq", 1, 1, DPDK_MAX_QUEUES,
-                                  &cfg->n_txq, err, esz);
-    e = e ? e : parse_uint_option(args, "n_rxq_desc", DPDK_DEFAULT_DESC, 1,
-                                  DPDK_MAX_DESC, &cfg->n_rxd, err, esz);
-    e = e ? e : parse_uint_option(args, "n_txq_desc", DPDK_DEFAULT_DESC, 1,
-                                  DPDK_MAX_DESC, &cfg->n_txd, err, esz);
-    e = e ? e : parse_uint_option(args, "mtu_request", DPDK_DEFAULT_MTU,
-                                  DPDK_MIN_MTU, DPDK_MAX_MTU, &cfg->mtu,
-                                  err, esz);
+    e = port_args_get_uint(args, "dpdk", &n_rxq, &cfg->n_rxq, err, esz);
+    e = e ? e : port_args_get_uint(args, "dpdk", &n_txq, &cfg->n_txq, err,
+                                   esz);
+    e = e ? e : port_args_get_uint(args, "dpdk", &n_rxd, &cfg->n_rxd, err,
+                                   esz);
+    e = e ? e : port_args_get_uint(args, "dpdk", &n_txd, &cfg->n_txd, err,
+                                   esz);
+    e = e ? e : port_args_get_uint(args, "dpdk", &mtu, &cfg->mtu, err, esz);
     return e;
 }
 

@@ -195,31 +195,6 @@ static const struct vhost_backend_ops port_vhost_backend_ops = {
     .vring_state = vring_state,
 };
 
-/* options:n_rxq, 1..VHOST_BACKEND_MAX_QUEUE_PAIRS (default 1). */
-static int
-parse_n_rxq(const char *type, const struct port_args *args, unsigned *n_qp,
-            char *err, size_t esz)
-{
-    const char *v = port_args_get(args, "n_rxq");
-    unsigned long n;
-    char *end;
-
-    *n_qp = 1;
-    if (!v) {
-        return 0;
-    }
-    errno = 0;
-    n = strtoul(v, &end, 10);
-    if (*v < '0' || *v > '9' || *end || errno || n < 1
-        || n > VHOST_BACKEND_MAX_QUEUE_PAIRS) {
-        snprintf(err, esz, "%s: options:n_rxq (queue pairs) must be 1..%u, "
-                 "got '%s'", type, VHOST_BACKEND_MAX_QUEUE_PAIRS, v);
-        return -EINVAL;
-    }
-    *n_qp = (unsigned) n;
-    return 0;
-}
-
 static int
 check_args(const char *type, const struct port_args *args, bool client,
            const char **path, unsigned *n_qp, char *err, size_t esz)
@@ -239,7 +214,10 @@ check_args(const char *type, const struct port_args *args, bool client,
         snprintf(err, esz, "%s port needs options:%s=SOCKET", type, want);
         return -EINVAL;
     }
-    return parse_n_rxq(type, args, n_qp, err, esz);
+    /* Queue pairs offered: 1..VHOST_BACKEND_MAX_QUEUE_PAIRS. */
+    static const struct port_uint_option n_rxq = {
+        "n_rxq", "queue pairs", 1, 1, VHOST_BACKEND_MAX_QUEUE_PAIRS};
+    return port_args_get_uint(args, type, &n_rxq, n_qp, err, esz);
 }
 
 /* Zeroed, cache-line aligned queue arrays (a PMD's queue shares no line
