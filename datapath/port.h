@@ -69,6 +69,24 @@ struct port_args {
 
 const char *port_args_get(const struct port_args *, const char *key);
 
+/* The tx queue lock of port providers: held for one tx burst, so a
+ * spinlock; uncontended (one PMD per queue) it costs one atomic. */
+static inline void
+port_spin_lock(int *lock)
+{
+    while (__atomic_exchange_n(lock, 1, __ATOMIC_ACQUIRE)) {
+        while (__atomic_load_n(lock, __ATOMIC_RELAXED)) {
+            __builtin_ia32_pause();
+        }
+    }
+}
+
+static inline void
+port_spin_unlock(int *lock)
+{
+    __atomic_store_n(lock, 0, __ATOMIC_RELEASE);
+}
+
 /* A whole-number option of a port type: options:KEY in [min, max], 'def'
  * when absent; 'what' (may be NULL) explains it in the error message. */
 struct port_uint_option {

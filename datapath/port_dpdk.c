@@ -94,22 +94,6 @@ port_dpdk_cast(const struct port *p)
     return (struct port_dpdk *) p;
 }
 
-static void
-txq_lock(struct dpdk_txq *q)
-{
-    while (__atomic_exchange_n(&q->lock, 1, __ATOMIC_ACQUIRE)) {
-        while (__atomic_load_n(&q->lock, __ATOMIC_RELAXED)) {
-            __builtin_ia32_pause();
-        }
-    }
-}
-
-static void
-txq_unlock(struct dpdk_txq *q)
-{
-    __atomic_store_n(&q->lock, 0, __ATOMIC_RELEASE);
-}
-
 /* ---- Options --------------------------------------------------------- */
 
 static int
@@ -633,12 +617,12 @@ tx_send(struct port_dpdk *pd, unsigned qid, struct rte_mbuf **out,
     struct dpdk_txq *txq = &pd->txqs[qid];
     unsigned sent = 0;
 
-    txq_lock(txq);
+    port_spin_lock(&txq->lock);
     for (int try = 0; sent < n && try < DPDK_TX_RETRIES; try++) {
         sent += rte_eth_tx_burst(pd->port_id, (uint16_t) qid, out + sent,
                                  (uint16_t) (n - sent));
     }
-    txq_unlock(txq);
+    port_spin_unlock(&txq->lock);
     return sent;
 }
 

@@ -98,22 +98,6 @@ port_vhost_cast(const struct port *p)
     return (struct port_vhost *) p;
 }
 
-static void
-txq_lock(struct vhost_txq *q)
-{
-    while (__atomic_exchange_n(&q->lock, 1, __ATOMIC_ACQUIRE)) {
-        while (__atomic_load_n(&q->lock, __ATOMIC_RELAXED)) {
-            __builtin_ia32_pause();
-        }
-    }
-}
-
-static void
-txq_unlock(struct vhost_txq *q)
-{
-    __atomic_store_n(&q->lock, 0, __ATOMIC_RELEASE);
-}
-
 /* Where the guest put the ring we poll: the node of its descriptor table's
  * page, as the kernel reports it (the frontend placed the memory). */
 static void
@@ -149,9 +133,9 @@ vring_stop(struct port_vhost *pv, unsigned qidx)
         struct vhost_txq *txq = &pv->txqs[q];
         __atomic_store_n(&txq->ring, NULL, __ATOMIC_RELEASE);
         pv->hooks.synchronize(pv->hooks.aux);
-        txq_lock(txq);
+        port_spin_lock(&txq->lock);
         txq->broken_seen = false;
-        txq_unlock(txq);
+        port_spin_unlock(&txq->lock);
     }
     RSW_LOG(RSW_LOG_INFO, "%s: vring %u stopped", pv->up.name, qidx);
 }
@@ -618,9 +602,9 @@ port_vhost_tx_batch(struct port *p, struct dp_packet *const pkts[],
     if (!txq) {
         drops[PORT_DROP_TX_NOT_READY] = n;
     } else {
-        txq_lock(txq);
+        port_spin_lock(&txq->lock);
         sent = tx_push(pv, txq, ring, pkts, n, &bytes, drops);
-        txq_unlock(txq);
+        port_spin_unlock(&txq->lock);
     }
     port_stat_add(&p->stats.tx_packets, sent);
     port_stat_add(&p->stats.tx_bytes, bytes);
