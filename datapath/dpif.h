@@ -158,6 +158,7 @@ struct dpif_pmd_stats {
     uint64_t flow_flushes; /* cache flushes after invalidation */
     uint64_t busy_cycles, idle_cycles;
     uint64_t iterations;
+    uint64_t rx_batches;   /* rx bursts that brought packets */
 };
 
 struct dpif_pmd_info {

@@ -449,6 +449,7 @@ pmd_process_rxq(struct dpif_pmd *pmd, const struct dpif_snapshot *snap,
     n = in->class->rx_burst(in, q->qid, &s->batch);
     if (n) {
         struct capture *cap = pmd_capture(s, in->port_no);
+        PMD_STAT_ADD(pmd, rx_batches, 1);
         if (RSW_UNLIKELY(cap != NULL)) {
             for (unsigned i = 0; i < n; i++) {
                 capture_packet(cap, &s->batch.pkts[i], CAPTURE_DIR_RX);

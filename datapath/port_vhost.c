@@ -565,8 +565,9 @@ tx_push(struct port_vhost *pv, struct vhost_txq *txq,
     };
     uint64_t sent = 0;
 
-    /* The guest's RX descriptors, written by its core. */
-    virtq_prefetch_avail(ring->vq, n);
+    /* The guest's RX descriptors and buffers, last touched by its core:
+     * asked for all at once, before the first store waits for one. */
+    virtq_prefetch_writable(ring->vq, n);
     for (unsigned i = 0; i < n; i++) {
         struct iovec iov[DP_PACKET_MAX_IOV];
         unsigned n_iov = dp_packet_iov(pkts[i], iov);

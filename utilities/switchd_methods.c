@@ -110,6 +110,11 @@ method_pmd_stats_show(void *aux, int argc RSW_UNUSED,
         JSON_ADD_U64(o, "busy_pct", total ? s->busy_cycles * 100 / total : 0);
         JSON_ADD_U64(o, "cycles_per_packet",
                      s->packets ? s->busy_cycles / s->packets : 0);
+        JSON_ADD_U64(o, "iterations", s->iterations);
+        /* Packets per non-empty rx burst: per-burst costs (ring index
+         * reads, output flushes, notifications) are shared by this many. */
+        json_object_object_add(o, "avg_rx_batch", json_object_new_double(
+            s->rx_batches ? (double)s->packets / s->rx_batches : 0));
         json_object_array_add(a, o);
     }
     *result = a;

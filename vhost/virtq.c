@@ -17,6 +17,9 @@ struct virtq {
     struct virtq_used *used;
     uint16_t mask;             /* size - 1 */
     uint16_t last_avail_idx;   /* next avail ring slot to read */
+    uint16_t avail_idx_seen;   /* avail->idx as last read and checked:
+                                  popping reads the driver's line again
+                                  only once this is used up */
     uint16_t used_idx;         /* shadow: staged used elements */
     uint16_t used_published;   /* value last stored in used->idx */
     uint16_t signalled_used;   /* used->idx at the last notify decision */
@@ -111,7 +114,7 @@ resume_at_used(struct virtq *q)
     if (base_ok || (uint16_t) (avail - used) > size) {
         return;     /* as configured; a hopeless ring breaks at first use */
     }
-    q->last_avail_idx = q->used_idx = used;
+    q->last_avail_idx = q->avail_idx_seen = q->used_idx = used;
     q->used_published = q->signalled_used = used;
 }
 
@@ -132,6 +135,7 @@ virtq_create(const struct virtq_config *cfg, const struct guest_mem *mem,
     q->cfg = *cfg;
     q->mask = cfg->size - 1;
     q->last_avail_idx = cfg->last_avail_idx;
+    q->avail_idx_seen = cfg->last_avail_idx;
     q->used_idx = cfg->used_idx;
     q->used_published = cfg->used_idx;
     q->signalled_used = cfg->used_idx;
@@ -344,21 +348,77 @@ walk_chain(struct virtq *q, struct virtq_chain *c)
     }
 }
 
-void
-virtq_prefetch_avail(const struct virtq *q, unsigned n)
+/* Reads avail->idx -- a line the driver's core writes -- and returns how
+ * many chains are pending, or -EIO (queue marked broken) if the driver
+ * claims more than it can have.  Every later pop up to that index uses the
+ * remembered value: one read of the contended line per burst, not one per
+ * chain. */
+static int
+avail_refresh(struct virtq *q)
 {
-    if (q->broken) {
+    uint16_t avail_idx = RSW_READ_ONCE(q->avail->idx);
+    uint16_t pending = (uint16_t) (avail_idx - q->last_avail_idx);
+
+    /* §2.6.6: the driver can only have made 'size' buffers available ahead
+     * of us; a bigger jump is a broken or hostile driver. */
+    if (pending > q->cfg.size) {
+        mark_broken(q);
+        return -EIO;
+    }
+    /* The ring entries and descriptors were written before avail->idx. */
+    rsw_smp_rmb();
+    q->avail_idx_seen = avail_idx;
+    return pending;
+}
+
+/* PREFETCHW: asks for the line in a writable state now, so the store that
+ * follows finds it owned instead of waiting in the store buffer for the
+ * other core to give it up (a NOP on x86 CPUs without it). */
+static inline void
+prefetch_for_write(const void *p)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ volatile("prefetchw %0" : : "m"(*(const char *) p));
+#else
+    __builtin_prefetch(p, 1, 3);
+#endif
+}
+
+/* The used-ring slots the next 'n' pushes will write: 8 per line. */
+static void
+prefetch_used_slots(const struct virtq *q, unsigned n)
+{
+    if (!n) {
         return;
     }
-    uint16_t pending = (uint16_t) (RSW_READ_ONCE(q->avail->idx)
-                                   - q->last_avail_idx);
-    if (pending > q->cfg.size) {
-        return;                 /* virtq_pop will mark it broken */
+    for (unsigned i = 0; i < n; i += 8) {
+        prefetch_for_write(&q->used->ring[(uint16_t) (q->used_idx + i)
+                                          & q->mask]);
     }
-    if (n > pending) {
-        n = pending;
+    prefetch_for_write(&q->used->ring[(uint16_t) (q->used_idx + n - 1)
+                                      & q->mask]);
+}
+
+/* How many of the next 'n' chains are known to be pending, reading
+ * avail->idx only if fewer than 'n' are; 0 on a broken queue. */
+static uint16_t
+avail_pending_upto(struct virtq *q, unsigned n)
+{
+    if (q->broken) {
+        return 0;
     }
-    rsw_smp_rmb();
+    uint16_t pending = (uint16_t) (q->avail_idx_seen - q->last_avail_idx);
+    if (pending < n) {
+        int r = avail_refresh(q);
+        pending = r > 0 ? (uint16_t) r : 0;
+    }
+    return n < pending ? (uint16_t) n : pending;
+}
+
+void
+virtq_prefetch_avail(struct virtq *q, unsigned n)
+{
+    n = avail_pending_upto(q, n);
     for (uint16_t i = 0; i < n; i++) {
         uint16_t slot = (uint16_t) (q->last_avail_idx + i) & q->mask;
         uint16_t head = RSW_READ_ONCE(q->avail->ring[slot]);
@@ -366,6 +426,37 @@ virtq_prefetch_avail(const struct virtq *q, unsigned n)
             __builtin_prefetch(&q->desc[head]);
         }
     }
+    prefetch_used_slots(q, n);
+}
+
+void
+virtq_prefetch_writable(struct virtq *q, unsigned n)
+{
+    n = avail_pending_upto(q, n);
+    /* Independent loads: the descriptor misses overlap one another. */
+    for (uint16_t i = 0; i < n; i++) {
+        uint16_t slot = (uint16_t) (q->last_avail_idx + i) & q->mask;
+        uint16_t head = RSW_READ_ONCE(q->avail->ring[slot]);
+        if (head >= q->cfg.size) {
+            continue;           /* virtq_pop refuses it */
+        }
+        uint64_t addr = RSW_READ_ONCE(q->desc[head].addr);
+        uint32_t len = RSW_READ_ONCE(q->desc[head].len);
+        uint16_t flags = RSW_READ_ONCE(q->desc[head].flags);
+        void *hva;
+        if ((flags & VIRTQ_DESC_F_INDIRECT) || !guest_range_ok(addr, len)) {
+            continue;
+        }
+        uint64_t span = guest_mem_gpa_span(q->mem, addr,
+                                           len < 128 ? len : 128, &hva);
+        if (span) {
+            prefetch_for_write(hva);
+            if (((uintptr_t) hva & 63) + span > 64) {
+                prefetch_for_write((const uint8_t *) hva + 64);
+            }
+        }
+    }
+    prefetch_used_slots(q, n);
 }
 
 int
@@ -374,19 +465,18 @@ virtq_pop(struct virtq *q, struct virtq_chain *chain)
     if (q->broken) {
         return -EIO;
     }
-    uint16_t avail_idx = RSW_READ_ONCE(q->avail->idx);
-    uint16_t pending = (uint16_t) (avail_idx - q->last_avail_idx);
-    /* §2.6.6: the driver can only have made 'size' buffers available ahead
-     * of us; a bigger jump is a broken or hostile driver. */
-    if (pending > q->cfg.size) {
+    uint16_t pending = (uint16_t) (q->avail_idx_seen - q->last_avail_idx);
+    if (!pending) {
+        int r = avail_refresh(q);
+        if (r <= 0) {
+            return r;
+        }
+    } else if (pending > q->cfg.size) {
+        /* Only after virtq_unpop() of chains popped before the last
+         * refresh: the same §2.6.6 bound as avail_refresh(). */
         mark_broken(q);
         return -EIO;
     }
-    if (!pending) {
-        return 0;
-    }
-    /* The ring entry and descriptors were written before avail->idx. */
-    rsw_smp_rmb();
     uint16_t head = RSW_READ_ONCE(q->avail->ring[q->last_avail_idx & q->mask]);
     /* §2.6.6: ring entries are descriptor heads, < Queue Size. */
     if (head >= q->cfg.size) {
@@ -414,8 +504,17 @@ virtq_avail_count(struct virtq *q)
     if (q->broken) {
         return 0;
     }
-    uint16_t n = (uint16_t) (RSW_READ_ONCE(q->avail->idx) - q->last_avail_idx);
-    return n > q->cfg.size ? 0 : n;
+    /* Always the driver's current index: callers use this to re-check
+     * after enabling kicks (§2.6.8.2), which a remembered value would
+     * defeat. */
+    uint16_t avail_idx = RSW_READ_ONCE(q->avail->idx);
+    uint16_t n = (uint16_t) (avail_idx - q->last_avail_idx);
+    if (n > q->cfg.size) {
+        return 0;
+    }
+    rsw_smp_rmb();
+    q->avail_idx_seen = avail_idx;
+    return n;
 }
 
 void

@@ -157,9 +157,17 @@ int virtq_remap(struct virtq *, const struct guest_mem *mem) RSW_MUST_CHECK;
 
 /* Prefetches the descriptors of up to 'n' of the next available heads, so
  * the pops that follow do not each wait for a cache line the driver's core
- * wrote.  Reads only; heads out of range are skipped (virtq_pop refuses
- * them). */
-void virtq_prefetch_avail(const struct virtq *, unsigned n);
+ * wrote.  Reads avail->idx only if fewer than 'n' chains are known to be
+ * pending; the pops that follow use the value read (a bad index marks the
+ * queue broken, as virtq_pop would).  Heads out of range are skipped
+ * (virtq_pop refuses them). */
+void virtq_prefetch_avail(struct virtq *, unsigned n);
+/* The same for a queue whose buffers the device writes (virtio-net RX):
+ * reads the next 'n' head descriptors and prefetches for writing the
+ * first two lines of each buffer, and both prefetch for writing the used
+ * slots the next pushes fill.  Descriptors that are bad, indirect or
+ * outside guest memory are skipped here and refused by virtq_pop. */
+void virtq_prefetch_writable(struct virtq *, unsigned n);
 
 /* Pops the next available chain.  Returns 1 with *chain filled (check
  * chain->error: non-OK means "return chain->head used with len 0 and count a
