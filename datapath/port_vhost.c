@@ -484,6 +484,8 @@ port_vhost_rx_release(struct port *p, unsigned qid)
         virtq_push_used(ring->vq, rxq->chains[i].head, 0);
     }
     virtq_flush_and_notify(ring->vq);
+    /* The next burst's frames, if the guest has queued them already. */
+    virtq_prefetch_bufs(ring->vq, DP_PACKET_BATCH_MAX, false);
     rxq->n_chains = 0;
     rxq->burst_ring = NULL;
 }
@@ -567,7 +569,7 @@ tx_push(struct port_vhost *pv, struct vhost_txq *txq,
 
     /* The guest's RX descriptors and buffers, last touched by its core:
      * asked for all at once, before the first store waits for one. */
-    virtq_prefetch_writable(ring->vq, n);
+    virtq_prefetch_bufs(ring->vq, n, true);
     for (unsigned i = 0; i < n; i++) {
         struct iovec iov[DP_PACKET_MAX_IOV];
         unsigned n_iov = dp_packet_iov(pkts[i], iov);
@@ -587,6 +589,9 @@ tx_push(struct port_vhost *pv, struct vhost_txq *txq,
     }
     /* One used-index update and at most one interrupt per batch. */
     virtq_flush_and_notify(ring->vq);
+    /* The buffers the next batch will likely fill: their lines travel
+     * while this core serves other queues. */
+    virtq_prefetch_bufs(ring->vq, DP_PACKET_BATCH_MAX, true);
     return sent;
 }
 

@@ -430,7 +430,7 @@ virtq_prefetch_avail(struct virtq *q, unsigned n)
 }
 
 void
-virtq_prefetch_writable(struct virtq *q, unsigned n)
+virtq_prefetch_bufs(struct virtq *q, unsigned n, bool for_write)
 {
     n = avail_pending_upto(q, n);
     /* Independent loads: the descriptor misses overlap one another. */
@@ -449,10 +449,19 @@ virtq_prefetch_writable(struct virtq *q, unsigned n)
         }
         uint64_t span = guest_mem_gpa_span(q->mem, addr,
                                            len < 128 ? len : 128, &hva);
-        if (span) {
+        if (!span) {
+            continue;
+        }
+        bool two = ((uintptr_t) hva & 63) + span > 64;
+        if (for_write) {
             prefetch_for_write(hva);
-            if (((uintptr_t) hva & 63) + span > 64) {
+            if (two) {
                 prefetch_for_write((const uint8_t *) hva + 64);
+            }
+        } else {
+            __builtin_prefetch(hva);
+            if (two) {
+                __builtin_prefetch((const uint8_t *) hva + 64);
             }
         }
     }
