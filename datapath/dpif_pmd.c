@@ -281,6 +281,12 @@ pmd_classify(struct dpif_pmd *pmd, struct pmd_scratch *s, unsigned n,
         (void) flow_extract_prefix(p->hdr, p->copy_len, p->frame_len, in_port,
                                    &s->keys[i], &info);
         flow_parse_stats_count(&s->parse, &info);
+    }
+    /* A separate pass: the parser writes a key field by field and the hash
+     * reads it a word at a time; a word load that spans several pending
+     * stores cannot be forwarded and waits for the store buffer to drain,
+     * guest stores of the last burst included.  By now they have. */
+    for (unsigned i = 0; i < n; i++) {
         s->hashes[i] = flow_hash(&s->keys[i], 0);
         s->key_ptrs[i] = &s->keys[i];
     }
