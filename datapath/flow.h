@@ -151,6 +151,25 @@ flow_u64s_rw(struct flow *flow)
     return (flow_u64 *) flow;
 }
 
+/* Zeroes a key with nine 16-byte stores and one 8-byte store.  memset()
+ * of 152 bytes compiles to 'rep stos', whose start-up cost was a third
+ * of the per-packet parse. */
+typedef uint64_t flow_u64x2
+    __attribute__((vector_size(16), may_alias, aligned(8)));
+
+static inline void
+flow_zero(struct flow *flow)
+{
+    flow_u64x2 *v = (flow_u64x2 *) flow;
+    const flow_u64x2 z = { 0, 0 };
+
+    _Static_assert(sizeof(struct flow) == 9 * 16 + 8,
+                   "flow_zero() covers exactly struct flow");
+    v[0] = z; v[1] = z; v[2] = z; v[3] = z; v[4] = z;
+    v[5] = z; v[6] = z; v[7] = z; v[8] = z;
+    flow_u64s_rw(flow)[18] = 0;
+}
+
 /* Hashing: murmur3 (x64) style mixing of 64-bit words.  Exposed so that the
  * classifier can hash a subset of a key's words exactly like
  * flow_hash_masked() does. */

@@ -541,7 +541,7 @@ flow_extract_prefix(const void *pkt, size_t len, size_t frame_len,
         .info = info ? info : &dummy,
     };
 
-    memset(flow, 0, sizeof *flow);
+    flow_zero(flow);
     flow->in_port = in_port;
     *ctx.info = (struct flow_parse_info) {
         .status = FLOW_PARSE_OK,

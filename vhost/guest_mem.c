@@ -326,6 +326,20 @@ guest_mem_gpa_span(const struct guest_mem *m, uint64_t gpa, uint64_t len,
     return len < avail ? len : avail;
 }
 
+bool
+guest_mem_gpa_region(const struct guest_mem *m, uint64_t gpa, uint64_t *base,
+                     uint64_t *size, uint8_t **host)
+{
+    const struct gm_region *r = find_gpa(m, gpa);
+    if (!r) {
+        return false;
+    }
+    *base = r->gpa;
+    *size = r->size;
+    *host = r->host;
+    return true;
+}
+
 /* Walks [gpa, gpa+len) region by region, copying to or from 'buf'. */
 static int
 copy_guest(const struct guest_mem *m, uint64_t gpa, uint8_t *buf,

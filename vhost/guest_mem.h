@@ -76,6 +76,12 @@ int guest_mem_uva_to_gpa(const struct guest_mem *, uint64_t uva, uint64_t len,
 uint64_t guest_mem_gpa_span(const struct guest_mem *, uint64_t gpa, uint64_t len,
                             void **hva);
 
+/* The region holding 'gpa': its first guest address, size and host
+ * mapping (for callers that cache the last region they used); false if
+ * 'gpa' is not mapped. */
+bool guest_mem_gpa_region(const struct guest_mem *, uint64_t gpa,
+                          uint64_t *base, uint64_t *size, uint8_t **host);
+
 /* Copies between guest memory and a private host buffer, walking regions.
  * Return 0, or -EFAULT if any byte of the range is unmapped or the range
  * overflows (nothing is guaranteed about partially copied bytes then). */

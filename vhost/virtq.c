@@ -27,6 +27,11 @@ struct virtq {
                                   'signalled_used' says nothing about what
                                   the driver saw, so notify */
     bool broken;
+    /* The guest region the last translation hit: descriptors of one
+     * queue almost always point into the same region, so the lookup in
+     * guest_mem's table is skipped.  Reset whenever 'mem' changes. */
+    uint64_t tlb_gpa, tlb_size;
+    uint8_t *tlb_host;
     struct virtq_stats stats;
 };
 
@@ -91,6 +96,7 @@ map_rings(struct virtq *q, const struct guest_mem *mem)
         return -EFAULT;
     }
     q->mem = mem;
+    q->tlb_size = 0;
     q->desc = desc;
     q->avail = avail;
     q->used = used;
@@ -177,6 +183,26 @@ virtq_remap(struct virtq *q, const struct guest_mem *mem)
     return err;
 }
 
+/* guest_mem_gpa_span() through the one-entry cache above. */
+static inline uint64_t
+virtq_gpa_span(struct virtq *q, uint64_t gpa, uint64_t len, void **hva)
+{
+    uint64_t off = gpa - q->tlb_gpa;
+
+    if (RSW_UNLIKELY(off >= q->tlb_size)) {
+        if (!guest_mem_gpa_region(q->mem, gpa, &q->tlb_gpa, &q->tlb_size,
+                                  &q->tlb_host)) {
+            q->tlb_size = 0;
+            *hva = NULL;
+            return 0;
+        }
+        off = gpa - q->tlb_gpa;
+    }
+    uint64_t avail = q->tlb_size - off;
+    *hva = q->tlb_host + off;
+    return len < avail ? len : avail;
+}
+
 /* State of one chain walk. */
 struct chain_walk {
     struct virtq *q;
@@ -212,7 +238,7 @@ chain_add_buf(struct chain_walk *w, uint64_t addr, uint32_t len,
     uint64_t left = len;
     while (left) {
         void *hva;
-        uint64_t n = guest_mem_gpa_span(w->q->mem, addr, left, &hva);
+        uint64_t n = virtq_gpa_span(w->q, addr, left, &hva);
         if (!n) {
             return VIRTQ_CHAIN_BAD_ADDR;
         }
@@ -447,8 +473,7 @@ virtq_prefetch_bufs(struct virtq *q, unsigned n, bool for_write)
         if ((flags & VIRTQ_DESC_F_INDIRECT) || !guest_range_ok(addr, len)) {
             continue;
         }
-        uint64_t span = guest_mem_gpa_span(q->mem, addr,
-                                           len < 128 ? len : 128, &hva);
+        uint64_t span = virtq_gpa_span(q, addr, len < 128 ? len : 128, &hva);
         if (!span) {
             continue;
         }
