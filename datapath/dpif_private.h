@@ -74,6 +74,7 @@ struct dpif_pmd {
     struct dp_flow *flows;
     uint32_t n_flows;
     uint64_t flow_gen;
+    uint64_t last_tsc;                 /* end of the last iteration */
     struct pmd_scratch *scratch;
     /* Periodic credit walk (upcall.h statistics attribution). */
     bool credit_walking;

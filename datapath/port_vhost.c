@@ -485,7 +485,8 @@ port_vhost_rx_release(struct port *p, unsigned qid)
     }
     virtq_flush_and_notify(ring->vq);
     /* The next burst's frames, if the guest has queued them already. */
-    virtq_prefetch_bufs(ring->vq, DP_PACKET_BATCH_MAX, false);
+    virtq_prefetch_bufs(ring->vq, DP_PACKET_BATCH_MAX,
+                        (uint32_t) ring->hdr_len, false);
     rxq->n_chains = 0;
     rxq->burst_ring = NULL;
 }
@@ -569,7 +570,7 @@ tx_push(struct port_vhost *pv, struct vhost_txq *txq,
 
     /* The guest's RX descriptors and buffers, last touched by its core:
      * asked for all at once, before the first store waits for one. */
-    virtq_prefetch_bufs(ring->vq, n, true);
+    virtq_prefetch_bufs(ring->vq, n, 0, true);
     for (unsigned i = 0; i < n; i++) {
         struct iovec iov[DP_PACKET_MAX_IOV];
         unsigned n_iov = dp_packet_iov(pkts[i], iov);
@@ -591,7 +592,7 @@ tx_push(struct port_vhost *pv, struct vhost_txq *txq,
     virtq_flush_and_notify(ring->vq);
     /* The buffers the next batch will likely fill: their lines travel
      * while this core serves other queues. */
-    virtq_prefetch_bufs(ring->vq, DP_PACKET_BATCH_MAX, true);
+    virtq_prefetch_bufs(ring->vq, DP_PACKET_BATCH_MAX, 0, true);
     return sent;
 }
 

@@ -456,7 +456,8 @@ virtq_prefetch_avail(struct virtq *q, unsigned n)
 }
 
 void
-virtq_prefetch_bufs(struct virtq *q, unsigned n, bool for_write)
+virtq_prefetch_bufs(struct virtq *q, unsigned n, uint32_t skip,
+                    bool for_write)
 {
     n = avail_pending_upto(q, n);
     /* Independent loads: the descriptor misses overlap one another. */
@@ -473,7 +474,12 @@ virtq_prefetch_bufs(struct virtq *q, unsigned n, bool for_write)
         if ((flags & VIRTQ_DESC_F_INDIRECT) || !guest_range_ok(addr, len)) {
             continue;
         }
-        uint64_t span = virtq_gpa_span(q, addr, len < 128 ? len : 128, &hva);
+        if (len <= skip) {
+            continue;
+        }
+        len -= skip;
+        uint64_t span = virtq_gpa_span(q, addr + skip, len < 64 ? len : 64,
+                                       &hva);
         if (!span) {
             continue;
         }

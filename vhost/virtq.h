@@ -163,12 +163,13 @@ int virtq_remap(struct virtq *, const struct guest_mem *mem) RSW_MUST_CHECK;
  * (virtq_pop refuses them). */
 void virtq_prefetch_avail(struct virtq *, unsigned n);
 /* One step further: reads the next 'n' head descriptors and prefetches
- * the first two lines of each buffer, for writing if 'for_write' (the
- * device fills it: virtio-net RX).  Both functions also prefetch for
+ * the lines holding bytes [skip, skip + 64) of each head buffer, for
+ * writing if 'for_write' (the device fills it: virtio-net RX).  Both functions also prefetch for
  * writing the used slots the next pushes fill.  Descriptors that are bad,
  * indirect or outside guest memory are skipped here and refused by
  * virtq_pop. */
-void virtq_prefetch_bufs(struct virtq *, unsigned n, bool for_write);
+void virtq_prefetch_bufs(struct virtq *, unsigned n, uint32_t skip,
+                         bool for_write);
 
 /* Pops the next available chain.  Returns 1 with *chain filled (check
  * chain->error: non-OK means "return chain->head used with len 0 and count a
