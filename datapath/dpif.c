@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 
 #include <rte_cycles.h>
 
@@ -67,6 +70,42 @@ snapshot_cycles(const struct dpif_snapshot *s, unsigned i)
            + __atomic_load_n(&s->ctrs[i].cycles, __ATOMIC_RELAXED);
 }
 
+/* Asymmetric fences.  A PMD's quiescent point is "store seq, then load
+ * the snapshot and the flow generation"; dpif_synchronize() is "(caller
+ * stored the snapshot or generation), then load each seq".  Each side
+ * needs a store-load fence, and on the PMD that is a locked instruction
+ * per poll iteration, which waits for every store the last burst made
+ * into guest memory.  With membarrier(2) the control thread makes that
+ * fence on every core running this process instead, once per
+ * synchronize: after it, either the PMD's seq store is visible here or
+ * its later loads see the new snapshot/generation (the pairing liburcu's
+ * "memb" flavour relies on).  Without it (old kernel, seccomp) the PMDs
+ * keep the locked increment. */
+static bool
+membarrier_register(void)
+{
+    long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+
+    if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED)) {
+        return false;
+    }
+    return syscall(__NR_membarrier,
+                   MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+}
+
+static void
+membarrier_all_cores(struct dpif *dp)
+{
+    if (dp->membarrier
+        && syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED,
+                   0, 0) != 0) {
+        /* Once registered it cannot fail (membarrier(2) lists no error
+         * for this command then); if it ever did, the PMDs' light
+         * quiescent points would be unfenced for this call: say so. */
+        RSW_LOG_RL(RSW_LOG_ERR, "membarrier failed: %s", strerror(errno));
+    }
+}
+
 int
 dpif_create(const struct dpif_config *cfg, struct dpif **out)
 {
@@ -92,6 +131,11 @@ dpif_create(const struct dpif_config *cfg, struct dpif **out)
     if (!dp->snap) {
         err = -ENOMEM;
         goto err_free;
+    }
+    dp->membarrier = membarrier_register();
+    if (!dp->membarrier) {
+        RSW_LOG(RSW_LOG_INFO, "membarrier(2) unavailable: PMDs use a "
+                "locked increment at each quiescent point");
     }
     for (unsigned i = 0; i < cfg->n_pmds; i++) {
         struct dpif_pmd *pmd = &dp->pmds[i];
@@ -146,6 +190,10 @@ void
 dpif_synchronize(struct dpif *dp)
 {
     uint64_t seen[DPIF_MAX_PMDS];
+
+    /* After the caller's publication, before reading the sequences (see
+     * membarrier_all_cores()). */
+    membarrier_all_cores(dp);
     uint64_t gen = __atomic_load_n(&dp->flow_gen, __ATOMIC_SEQ_CST);
 
     for (unsigned i = 0; i < dp->n_pmds; i++) {

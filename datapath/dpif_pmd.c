@@ -511,8 +511,16 @@ pmd_iterate(struct dpif_pmd *pmd)
      * thread's read missed this bump, this read sees its generation: the
      * PMD flushes before its next packet, and publishes flow_gen_done,
      * which dpif_synchronize() waits for too (the guarantee dpif.h
-     * documents).  On x86 a seq_cst load is a plain load. */
-    __atomic_fetch_add(&pmd->seq, 1, __ATOMIC_SEQ_CST);
+     * documents).  On x86 a seq_cst load is a plain load.  With
+     * membarrier the store-load fence is made by dpif_synchronize() on
+     * this core when it is needed (dpif.c), so here a plain store and a
+     * compiler barrier do. */
+    if (RSW_LIKELY(pmd->dp->membarrier)) {
+        __atomic_store_n(&pmd->seq, pmd->seq + 1, __ATOMIC_RELAXED);
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    } else {
+        __atomic_fetch_add(&pmd->seq, 1, __ATOMIC_SEQ_CST);
+    }
     snap = __atomic_load_n(&pmd->dp->snap, __ATOMIC_ACQUIRE);
     gen = __atomic_load_n(&pmd->dp->flow_gen, __ATOMIC_SEQ_CST);
     if (gen != pmd->flow_gen) {

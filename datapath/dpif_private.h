@@ -90,6 +90,9 @@ struct dpif {
     uint32_t emc_insert_inv_prob;
     uint32_t max_flows;
     uint64_t credit_interval_tsc;      /* between credit walks */
+    bool membarrier;                   /* PMDs' quiescent points need no
+                                          fence: dpif_synchronize() makes
+                                          one on their cores (dpif.c) */
 
     /* Control thread only. */
     struct port *ports[DP_MAX_PORTS];
