@@ -572,8 +572,12 @@ virtq_push_used(struct virtq *q, uint16_t head, uint32_t len)
         return;
     }
     struct virtq_used_elem *e = &q->used->ring[q->used_idx & q->mask];
-    RSW_WRITE_ONCE(e->id, (uint32_t) head);
-    RSW_WRITE_ONCE(e->len, len);
+    /* One 8-byte store for id and len (§2.6.8: le32 id, then le32 len):
+     * half the store-buffer entries for a line the driver reads.  The
+     * ring is only 4-byte aligned (§2.6), hence memcpy.  The driver reads
+     * the element only after the used->idx store that publishes it. */
+    uint64_t elem = (uint64_t) head | ((uint64_t) len << 32);
+    memcpy(e, &elem, sizeof elem);
     q->used_idx++;
 }
 

@@ -236,8 +236,8 @@ start_ovs() {
 rules_share_ovs() { ovs-ofctl dump-flows br0 | rules_share; }
 own_cycles_ovs() {
     ovs-appctl -t "$D/ovs/vswitchd.ctl" dpif-netdev/pmd-stats-show 2>/dev/null |
-        awk '/avg processing cycles per packet/ {v=$NF} END {print (v=="" ? "-" : int(v))}' |
-        tr -d '()'
+        awk '/avg processing cycles per packet:/ { sub(/.*packet: */, ""); v = $1 }
+             END { print (v == "" ? "-" : int(v)) }'
 }
 clear_ovs() { ovs-appctl -t "$D/ovs/vswitchd.ctl" dpif-netdev/pmd-stats-clear >/dev/null 2>&1; }
 
