@@ -52,9 +52,11 @@
 #include "ofp_cls.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ofp_trie.h"
 
 #define CLS_N_STAGES 4
 #define CLS_N_CHECKS (CLS_N_STAGES - 1)
@@ -63,6 +65,21 @@
  * today; twice the words is a safe bound (checked when building). */
 #define CLS_MAX_SEGS (2 * FLOW_U64S)
 #define CLS_MIN_SLOTS 8u
+
+/* Prefix tracking (ofp_trie.h) on the address fields, as OVS's default
+ * "prefixes" plus IPv6.  All of them are stage-2 (L3) fields: the tries
+ * are consulted when a probe reaches that stage. */
+#define CLS_TRIE_STAGE 2
+static const struct {
+    uint16_t ofs;                    /* in struct flow */
+    uint16_t n_bytes;
+} cls_trie_fields[] = {
+    { offsetof(struct flow, nw_dst), 4 },
+    { offsetof(struct flow, nw_src), 4 },
+    { offsetof(struct flow, ipv6_dst), 16 },
+    { offsetof(struct flow, ipv6_src), 16 },
+};
+#define CLS_N_TRIES RSW_ARRAY_SIZE(cls_trie_fields)
 
 /* A slot of a hash table (see htab_*() below). */
 struct cls_slot {
@@ -86,6 +103,9 @@ struct ofp_cls_subtable {
     uint64_t seg_mask[CLS_MAX_SEGS];
     struct cls_htab keys;            /* n: distinct keys */
     struct cls_htab checks[CLS_N_CHECKS];
+    uint8_t trie_seg;                /* segments before the trie stage */
+    bool has_tries;                  /* some trie_plen[] is nonzero */
+    uint8_t trie_plen[CLS_N_TRIES];  /* the mask's prefix length, 0: none */
 
     /* Maintenance. */
     uint32_t n_rules;
@@ -110,6 +130,7 @@ struct ofp_cls {
     uint32_t alloc_subtables;
     uint32_t n_rules;
     uint64_t next_order;
+    struct ofp_trie tries[CLS_N_TRIES];
 };
 
 /* (pa, oa) beats (pb, ob): higher priority, then earlier insertion. */
@@ -341,12 +362,65 @@ subtable_init_segments(struct ofp_cls_subtable *st)
         stage_end[s] = n;
     }
     st->n_segs = n;
+    st->trie_seg = (uint8_t) stage_end[CLS_TRIE_STAGE - 1];
     st->n_checks = 0;
     for (unsigned s = 0, prev = 0; s < CLS_N_STAGES; s++) {
         if (stage_end[s] > prev && stage_end[s] < n) {
             st->check_end[st->n_checks++] = (uint8_t) stage_end[s];
         }
         prev = stage_end[s];
+    }
+}
+
+/* The length of a CIDR mask of 'n_bytes' bytes (leading ones, then
+ * zeros), or 0 for an all-zero or a non-CIDR mask: such a field is not
+ * prefix-tracked in this subtable. */
+static unsigned
+mask_prefix_len(const uint8_t *m, unsigned n_bytes)
+{
+    unsigned plen = 0, i = 0;
+
+    for (; i < n_bytes && m[i] == 0xff; i++) {
+        plen += 8;
+    }
+    if (i < n_bytes) {
+        unsigned ones = (unsigned) __builtin_clz(~(unsigned) m[i] << 24);
+
+        if ((uint8_t) (m[i] << ones)) {
+            return 0;           /* a one after a zero */
+        }
+        plen += ones;
+        for (i++; i < n_bytes; i++) {
+            if (m[i]) {
+                return 0;
+            }
+        }
+    }
+    return plen;
+}
+
+static void
+subtable_init_tries(struct ofp_cls_subtable *st)
+{
+    const uint8_t *m = (const uint8_t *) &st->mask.masks;
+
+    st->has_tries = false;
+    for (size_t i = 0; i < CLS_N_TRIES; i++) {
+        st->trie_plen[i] = (uint8_t) mask_prefix_len(
+            m + cls_trie_fields[i].ofs, cls_trie_fields[i].n_bytes);
+        st->has_tries |= st->trie_plen[i] != 0;
+    }
+}
+
+/* Sets the first 'n_bits' mask bits of trie field 'i' in 'wc'. */
+static void
+wc_set_prefix(struct flow_wc *wc, size_t i, unsigned n_bits)
+{
+    uint8_t *m = (uint8_t *) &wc->masks + cls_trie_fields[i].ofs;
+
+    memset(m, 0xff, n_bits / 8);
+    if (n_bits % 8) {
+        m[n_bits / 8] |= (uint8_t) (0xff00u >> (n_bits % 8));
     }
 }
 
@@ -501,6 +575,7 @@ subtable_create(const struct flow_wc *mask, uint32_t mask_hash)
     st->mask_hash = mask_hash;
     st->min_order = UINT64_MAX;
     subtable_init_segments(st);
+    subtable_init_tries(st);
     if (htab_init(&st->keys, CLS_MIN_SLOTS)) {
         goto err;
     }
@@ -652,13 +727,22 @@ ofp_cls_create(struct ofp_cls **clsp)
     struct ofp_cls *cls = calloc(1, sizeof *cls);
 
     *clsp = cls;
-    return cls ? 0 : -ENOMEM;
+    if (!cls) {
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < CLS_N_TRIES; i++) {
+        ofp_trie_init(&cls->tries[i], cls_trie_fields[i].n_bytes * 8);
+    }
+    return 0;
 }
 
 void
 ofp_cls_destroy(struct ofp_cls *cls)
 {
     if (cls) {
+        for (size_t i = 0; i < CLS_N_TRIES; i++) {
+            ofp_trie_destroy(&cls->tries[i]);
+        }
         for (uint32_t i = 0; i < cls->n_subtables; i++) {
             subtable_destroy(cls->vec[i].st);
         }
@@ -714,6 +798,45 @@ rule_unlinked(struct ofp_cls_rule *rule)
     rule->next_same = NULL;
 }
 
+static const uint8_t *
+rule_trie_value(const struct ofp_cls_rule *rule, size_t i)
+{
+    return (const uint8_t *) &rule->match.flow + cls_trie_fields[i].ofs;
+}
+
+/* Drops 'rule's prefixes from the tries of the fields 'st' tracks, the
+ * first 'n' of them. */
+static void
+cls_trie_remove_rule(struct ofp_cls *cls, const struct ofp_cls_subtable *st,
+                     const struct ofp_cls_rule *rule, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (st->trie_plen[i]) {
+            ofp_trie_remove(&cls->tries[i], rule_trie_value(rule, i),
+                            st->trie_plen[i]);
+        }
+    }
+}
+
+/* Counts 'rule's prefixes in the tries; on -ENOMEM none is counted. */
+static int
+cls_trie_add_rule(struct ofp_cls *cls, const struct ofp_cls_subtable *st,
+                  const struct ofp_cls_rule *rule)
+{
+    for (size_t i = 0; st->has_tries && i < CLS_N_TRIES; i++) {
+        if (st->trie_plen[i]) {
+            int error = ofp_trie_insert(&cls->tries[i],
+                                        rule_trie_value(rule, i),
+                                        st->trie_plen[i]);
+            if (error) {
+                cls_trie_remove_rule(cls, st, rule, i);
+                return error;
+            }
+        }
+    }
+    return 0;
+}
+
 /* Inserts 'rule' into 'st' (which may be brand new and empty). */
 static int
 subtable_insert(struct ofp_cls *cls, struct ofp_cls_subtable *st,
@@ -725,13 +848,20 @@ subtable_insert(struct ofp_cls *cls, struct ofp_cls_subtable *st,
                                       check_hashes);
     struct ofp_cls_rule *head = subtable_find_key(st, hash, mw);
 
+    /* The tries count the rule first: that may fail, and it is the one
+     * step that cannot be undone by what follows. */
+    int error = cls_trie_add_rule(cls, st, rule);
+    if (error) {
+        return error;
+    }
     rule->hash = hash;
     rule->order = cls->next_order;
     if (head) {
         *replaced = subtable_link_rule(st, head, rule);
     } else {
-        int error = subtable_reserve_key(st);
+        error = subtable_reserve_key(st);
         if (error) {
+            cls_trie_remove_rule(cls, st, rule, CLS_N_TRIES);
             return error;
         }
         rule->next_same = NULL;
@@ -740,6 +870,8 @@ subtable_insert(struct ofp_cls *cls, struct ofp_cls_subtable *st,
     rule->subtable = st;
     cls->next_order++;
     if (*replaced) {
+        /* Same match: its prefixes were counted twice. */
+        cls_trie_remove_rule(cls, st, *replaced, CLS_N_TRIES);
         rule_unlinked(*replaced);
         return 0;               /* same priority and order: same rank */
     }
@@ -824,6 +956,7 @@ ofp_cls_remove(struct ofp_cls *cls, struct ofp_cls_rule *rule)
     } else {
         subtable_del_key(st, rule);
     }
+    cls_trie_remove_rule(cls, st, rule, CLS_N_TRIES);
     st->n_rules--;
     cls->n_rules--;
     if (!st->n_rules) {
@@ -859,33 +992,106 @@ ofp_cls_find_exact(const struct ofp_cls *cls, const struct ofp_match *match,
 /* ----------------------------------------------------------------------
  * Lookup. */
 
-/* The best rule of 'st' matching 'flow', or NULL; un-wildcards the
- * stages it looked at (all of them on a hit or a full-key miss). */
+/* A probe of one subtable in progress: the masked words and running hash
+ * of segments [0, j), and the next stage check 'c'. */
+struct cls_probe {
+    uint64_t mw[CLS_MAX_SEGS];
+    uint64_t hash;
+    uint32_t j;
+    uint32_t c;
+};
+
+/* Hashes the segments up to 'end', passing each stage check on the way;
+ * false (the bits read so far un-wildcarded) when one misses. */
+static inline bool
+subtable_probe_to(const struct ofp_cls_subtable *st, const flow_u64 *w,
+                  struct cls_probe *p, uint32_t end, struct flow_wc *wc)
+{
+    for (; p->c < st->n_checks && st->check_end[p->c] <= end; p->c++) {
+        for (; p->j < st->check_end[p->c]; p->j++) {
+            p->mw[p->j] = w[st->seg_word[p->j]] & st->seg_mask[p->j];
+            p->hash = flow_hash_add64(p->hash, p->mw[p->j]);
+        }
+        if (!hset_contains(&st->checks[p->c],
+                           flow_hash_finish(p->hash, p->j))) {
+            subtable_unwildcard(st, p->j, wc);
+            return false;
+        }
+    }
+    for (; p->j < end; p->j++) {
+        p->mw[p->j] = w[st->seg_word[p->j]] & st->seg_mask[p->j];
+        p->hash = flow_hash_add64(p->hash, p->mw[p->j]);
+    }
+    return true;
+}
+
+/* The tries' answers for one packet, looked up on first use. */
+struct cls_trie_ctx {
+    bool done[CLS_N_TRIES];
+    struct ofp_trie_result res[CLS_N_TRIES];
+};
+
+/* Can any rule of 'st' match 'flow' on the prefix-tracked fields?  When
+ * a trie says no rule anywhere in the table has a prefix of the
+ * subtable's length that matches the packet, no rule of 'st' can; the
+ * answer rests only on the bits the trie read (at most the prefix length
+ * itself: any value with the same first plen bits lacks the same
+ * prefixes), so only those and the stages before go into 'wc'. */
+static bool
+subtable_tries_allow(const struct ofp_cls *cls,
+                     const struct ofp_cls_subtable *st,
+                     const struct flow *flow, struct cls_trie_ctx *ctx,
+                     uint32_t n_segs_read, struct flow_wc *wc)
+{
+    for (size_t i = 0; i < CLS_N_TRIES; i++) {
+        unsigned plen = st->trie_plen[i];
+
+        if (!plen) {
+            continue;
+        }
+        if (!ctx->done[i]) {
+            ofp_trie_lookup(&cls->tries[i], (const uint8_t *) flow
+                            + cls_trie_fields[i].ofs, &ctx->res[i]);
+            ctx->done[i] = true;
+        }
+        if (!ofp_trie_result_has(&ctx->res[i], plen)) {
+            if (wc) {
+                unsigned checkbits = ctx->res[i].checkbits;
+
+                subtable_unwildcard(st, n_segs_read, wc);
+                wc_set_prefix(wc, i, checkbits < plen ? checkbits : plen);
+            }
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The best rule of 'st' matching 'flow', or NULL; un-wildcards what it
+ * looked at: the stages up to a failed check, the stages before the
+ * trie stage plus the trie's bits when a trie rules 'st' out, all of the
+ * mask on a hit or a full-key miss. */
 static inline const struct ofp_cls_rule *
-subtable_lookup(const struct ofp_cls_subtable *st, const struct flow *flow,
+subtable_lookup(const struct ofp_cls *cls, const struct ofp_cls_subtable *st,
+                const struct flow *flow, struct cls_trie_ctx *ctx,
                 struct flow_wc *wc)
 {
     const flow_u64 *w = flow_u64s(flow);
-    uint64_t mw[CLS_MAX_SEGS];
-    uint64_t hash = 0;
-    uint32_t j = 0;
+    struct cls_probe p;
 
-    for (uint32_t c = 0; c < st->n_checks; c++) {
-        for (; j < st->check_end[c]; j++) {
-            mw[j] = w[st->seg_word[j]] & st->seg_mask[j];
-            hash = flow_hash_add64(hash, mw[j]);
-        }
-        if (!hset_contains(&st->checks[c], flow_hash_finish(hash, j))) {
-            subtable_unwildcard(st, j, wc);
-            return NULL;
-        }
+    p.hash = 0;
+    p.j = 0;
+    p.c = 0;
+    if (st->has_tries
+        && (!subtable_probe_to(st, w, &p, st->trie_seg, wc)
+            || !subtable_tries_allow(cls, st, flow, ctx, p.j, wc))) {
+        return NULL;
     }
-    for (; j < st->n_segs; j++) {
-        mw[j] = w[st->seg_word[j]] & st->seg_mask[j];
-        hash = flow_hash_add64(hash, mw[j]);
+    if (!subtable_probe_to(st, w, &p, st->n_segs, wc)) {
+        return NULL;
     }
-    subtable_unwildcard(st, j, wc);
-    return subtable_find_key(st, flow_hash_finish(hash, j), mw);
+    subtable_unwildcard(st, p.j, wc);
+    return subtable_find_key(st, flow_hash_finish(p.hash, p.j), p.mw);
 }
 
 const struct ofp_cls_rule *
@@ -893,7 +1099,9 @@ ofp_cls_lookup(const struct ofp_cls *cls, const struct flow *flow,
                struct flow_wc *wc)
 {
     const struct ofp_cls_rule *best = NULL;
+    struct cls_trie_ctx ctx;
 
+    memset(ctx.done, 0, sizeof ctx.done);
     for (uint32_t i = 0; i < cls->n_subtables; i++) {
         const struct cls_entry *e = &cls->vec[i];
 
@@ -903,7 +1111,8 @@ ofp_cls_lookup(const struct ofp_cls *cls, const struct flow *flow,
                                  best->priority, best->order)) {
             break;
         }
-        const struct ofp_cls_rule *r = subtable_lookup(e->st, flow, wc);
+        const struct ofp_cls_rule *r = subtable_lookup(cls, e->st, flow,
+                                                       &ctx, wc);
         if (r && (!best || rule_before(r, best))) {
             best = r;
         }

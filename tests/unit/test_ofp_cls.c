@@ -97,9 +97,15 @@ random_packet(struct flow *f)
     f->nw_frag = rnd() % 4 ? 0 : FLOW_NW_FRAG_ANY;
     f->nw_tos = (uint8_t) (rnd() % 2 << 2);
     f->nw_ttl = (uint8_t) (63 + rnd() % 2);
-    f->nw_src = htonl(0x0a000000u | (rnd() % 2) << 16 | (rnd() % 3) << 8
+    /* A few far-apart networks, so the prefix tries part early and late. */
+    static const uint32_t nets[] = { 0x0a000000, 0x0a000000, 0x0a010000,
+                                     0xc0a80000 };
+    f->nw_src = htonl(nets[rnd() % 4] | (rnd() % 2) << 16 | (rnd() % 3) << 8
                       | rnd() % 4);
-    f->nw_dst = htonl(0x0a000000u | (rnd() % 3) << 8 | rnd() % 4);
+    f->nw_dst = htonl(nets[rnd() % 4] | (rnd() % 3) << 8 | rnd() % 4);
+    f->ipv6_src.s6[0] = (uint8_t) (rnd() % 2 ? 0xfe : 0x20);
+    f->ipv6_src.s6[6] = (uint8_t) (rnd() % 3);
+    f->ipv6_src.s6[15] = (uint8_t) (rnd() % 3);
     f->ipv6_dst.s6[7] = (uint8_t) (rnd() % 3);
     f->ipv6_dst.s6[15] = (uint8_t) (rnd() % 3);
     f->tp_src = htons((uint16_t) (1000 + rnd() % 3));
@@ -109,7 +115,7 @@ random_packet(struct flow *f)
     f->arp_sha.ea[5] = (uint8_t) (rnd() % 2);
 }
 
-#define N_MASK_KINDS 16
+#define N_MASK_KINDS 20
 
 /* Masks of the kind real flow tables use. */
 static void
@@ -141,9 +147,21 @@ realistic_mask(unsigned kind, struct flow_wc *wc)
     case 12: EXACT(wc, dl_type); memset(wc->masks.ipv6_dst.s6, 0xff, 8); break;
     case 13: EXACT(wc, dl_type); EXACT(wc, arp_op); EXACT(wc, nw_dst); break;
     case 14: EXACT(wc, dl_type); wc->masks.nw_frag = FLOW_NW_FRAG_MASK; break;
-    default:
+    case 15:
         EXACT(wc, in_port); EXACT(wc, dl_type); EXACT(wc, nw_proto);
         EXACT(wc, tp_dst); EXACT(wc, arp_sha);
+        break;
+    /* Prefix lengths the tries must tell apart. */
+    case 16: EXACT(wc, dl_type); wc->masks.nw_dst = htonl(0xffff0000); break;
+    case 17:
+        EXACT(wc, in_port); wc->masks.nw_src = htonl(0xff000000);
+        wc->masks.nw_dst = htonl(0xfffffffc);
+        break;
+    case 18: EXACT(wc, dl_type); memset(wc->masks.ipv6_src.s6, 0xff, 7); break;
+    default:
+        memset(wc->masks.ipv6_src.s6, 0xff, 15);
+        wc->masks.ipv6_src.s6[15] = 0xfe;
+        wc->masks.nw_dst = htonl(0xff00ff00);       /* not a prefix */
         break;
     }
 }
@@ -350,7 +368,7 @@ test_match_ops(void **state)
 
 struct fixture {
     struct ofp_cls *cls;
-    struct ref_rule rules[8];
+    struct ref_rule rules[256];
 };
 
 static int
@@ -634,7 +652,10 @@ test_staged_wildcards(void **state)
     flow_wc_init_catchall(&wc);
     assert_ptr_equal(ofp_cls_lookup(fx->cls, &pkt, &wc), &fx->rules[2].cr);
     assert_int_equal(wc.masks.dl_type, 0xffff);
-    assert_int_equal(wc.masks.nw_src, 0xffffffff);
+    /* The nw_src trie: 192.168.1.1 parts from every rule's 10.x address
+     * at the first bit, so one bit says no /32 rule can match. */
+    assert_int_equal(wc.masks.nw_src, htonl(0x80000000));
+    assert_int_equal(wc.masks.nw_proto, 0);
     assert_int_equal(wc.masks.tp_src, 0);
     assert_int_equal(wc.masks.tp_dst, 0);
     assert_int_equal(wc.masks.in_port, 0);
@@ -651,6 +672,68 @@ test_staged_wildcards(void **state)
     assert_int_equal(wc.masks.dl_type, 0xffff);
     assert_int_equal(wc.masks.nw_src, 0);
     assert_int_equal(wc.masks.nw_proto, 0);
+}
+
+/* Prefix tracking (ofp_trie.h), on the benchmark's kind of table: exact
+ * 5-tuple rules for 10.253.0.0 + 2j and a low-priority catch-all.  A
+ * packet for elsewhere gets a megaflow on the leading nw_dst bits that
+ * part it from every rule, not on its whole address. */
+static void
+test_prefix_wildcards(void **state)
+{
+    struct fixture *fx = *state;
+    struct flow pkt = fx_packet(80);
+    struct flow_wc wc;
+    enum { N = 200 };
+
+    fx_rule(fx, 0, 1, 1, 0);                    /* in_port=1, priority 1 */
+    fx_insert(fx, 0, NULL);
+    for (size_t j = 1; j <= N; j++) {
+        fx_rule(fx, j, 7, 100, 80);
+        fx->rules[j].cr.match.flow.nw_dst = htonl(0x0afd0000 + 2 * (j - 1));
+        fx_insert(fx, j, NULL);
+    }
+
+    /* 10.254.1.1 parts from 10.253.0.0/18 at bit 14: a /15 says it. */
+    pkt.nw_dst = htonl(0x0afe0101);
+    flow_wc_init_catchall(&wc);
+    assert_ptr_equal(ofp_cls_lookup(fx->cls, &pkt, &wc), &fx->rules[0].cr);
+    assert_int_equal(wc.masks.nw_dst, htonl(0xfffe0000));
+    assert_int_equal(wc.masks.dl_type, 0xffff);   /* the stage before */
+    assert_int_equal(wc.masks.nw_src, 0);
+    assert_int_equal(wc.masks.tp_dst, 0);
+
+    /* 10.253.0.1 differs from a rule's address in the last bit only. */
+    pkt.nw_dst = htonl(0x0afd0001);
+    flow_wc_init_catchall(&wc);
+    assert_ptr_equal(ofp_cls_lookup(fx->cls, &pkt, &wc), &fx->rules[0].cr);
+    assert_int_equal(wc.masks.nw_dst, 0xffffffff);
+    assert_int_equal(wc.masks.tp_dst, 0);
+
+    /* A rule's own address: the whole 5-tuple was looked at. */
+    pkt.nw_dst = htonl(0x0afd0004);
+    flow_wc_init_catchall(&wc);
+    assert_ptr_equal(ofp_cls_lookup(fx->cls, &pkt, &wc), &fx->rules[3].cr);
+    assert_int_equal(wc.masks.tp_dst, 0xffff);
+
+    /* A /16 rule: packets in 10.254.0.0/16 now reach its subtable, and
+     * the /32 subtable is still ruled out by the trie. */
+    fx_rule(fx, N + 1, 16, 50, 80);
+    fx->rules[N + 1].cr.match.flow.nw_dst = htonl(0x0afe0000);
+    fx_insert(fx, N + 1, NULL);
+    pkt.nw_dst = htonl(0x0afe0101);
+    flow_wc_init_catchall(&wc);
+    assert_ptr_equal(ofp_cls_lookup(fx->cls, &pkt, &wc),
+                     &fx->rules[N + 1].cr);
+    assert_int_equal(wc.masks.nw_dst, htonl(0xffff0000));
+
+    /* Removing the rules removes their prefixes. */
+    for (size_t j = 1; j <= N + 1; j++) {
+        ofp_cls_remove(fx->cls, &fx->rules[j].cr);
+    }
+    flow_wc_init_catchall(&wc);
+    assert_ptr_equal(ofp_cls_lookup(fx->cls, &pkt, &wc), &fx->rules[0].cr);
+    assert_int_equal(wc.masks.nw_dst, 0);
 }
 
 /* Subtables that cannot beat the rule found are not probed, so their
@@ -905,6 +988,8 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_collect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_staged_wildcards, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_prefix_wildcards, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_priority_skip_wildcards, setup,
                                         teardown),
