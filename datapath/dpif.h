@@ -142,6 +142,16 @@ struct capture *dpif_capture_detach(struct dpif *, uint32_t port_no);
 struct capture *dpif_capture_get(const struct dpif *, uint32_t port_no);
 
 void dpif_flows_changed(struct dpif *);
+/* A narrower dpif_flows_changed(), for the learning switch: only the
+ * megaflows that match exactly on destination MAC 'dl_dst' may be stale.
+ * Each PMD drops those at its next quiescent point and keeps the rest.
+ * Callable from any thread, also from within translate; lock-free.  The
+ * requests go through a ring of DPIF_INVAL_RING entries per datapath; a
+ * PMD that fell further behind (or a request overwritten before the PMD
+ * read it) flushes everything instead, so none is ever lost.
+ * dpif_synchronize() does not wait for these: the caller is a PMD. */
+#define DPIF_INVAL_RING 64
+void dpif_flows_changed_dl_dst(struct dpif *, const struct flow_eth_addr *);
 /* Waits until every PMD has passed a quiescent point and flushed for every
  * dpif_flows_changed() made before the call (see Invalidation above).
  * Never call it holding a lock that translate or credit take. */
@@ -156,6 +166,7 @@ struct dpif_pmd_stats {
     uint64_t upcalls;      /* misses sent to the slow path */
     uint64_t lost;         /* upcalls that failed (packet dropped) */
     uint64_t flow_flushes; /* cache flushes after invalidation */
+    uint64_t flows_invalidated; /* megaflows dropped for one dl_dst */
     uint64_t busy_cycles, idle_cycles;
     uint64_t iterations;
     uint64_t rx_batches;   /* rx bursts that brought packets */

@@ -190,6 +190,107 @@ pmd_flush_flows(struct dpif_pmd *pmd)
     __atomic_store_n(&pmd->n_flows_pub, 0, __ATOMIC_RELAXED);
 }
 
+/* Does megaflow 'f' match exactly on one of the 'n' MACs (48-bit values,
+ * dpif_private.h)? */
+static bool
+flow_dl_dst_in(const struct dp_flow *f, const uint64_t *macs, unsigned n)
+{
+    uint64_t v = 0;
+
+    for (int i = 0; i < FLOW_ETH_ALEN; i++) {
+        if (f->mask.masks.dl_dst.ea[i] != 0xff) {
+            return false;
+        }
+        v = v << 8 | f->key.dl_dst.ea[i];
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (macs[i] == v) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Deletes the megaflows for the 'n' destination MACs, crediting them
+ * first (as pmd_flush_flows()). */
+static void
+pmd_drop_dl_dst_flows(struct dpif_pmd *pmd, const uint64_t *macs, unsigned n)
+{
+    struct dp_flow **link = &pmd->flows, *dead = NULL;
+    uint32_t n_dead = 0;
+
+    while (*link) {
+        struct dp_flow *f = *link;
+
+        if (!flow_dl_dst_in(f, macs, n)) {
+            link = &f->next;
+            continue;
+        }
+        *link = f->next;
+        f->next = dead;
+        dead = f;
+        n_dead++;
+    }
+    if (!n_dead) {
+        return;
+    }
+    if (pmd->scratch) {
+        for (struct dp_flow *f = dead; f; f = f->next) {
+            (void) pmd_credit_flow(pmd, f, true);
+        }
+        (void) pmd_credit_flush(pmd, true);
+    }
+    /* The walk may have stood on one of them; it starts over. */
+    pmd->credit_walking = false;
+    pmd->credit_pos = NULL;
+    /* The EMC holds pointers into the flows (emc.h, Lifetime). */
+    emc_flush(pmd->emc);
+    while (dead) {
+        struct dp_flow *next = dead->next;
+        dpcls_remove(pmd->cls, dead->rule);
+        free(dead);
+        dead = next;
+    }
+    pmd->n_flows -= n_dead;
+    __atomic_store_n(&pmd->n_flows_pub, pmd->n_flows, __ATOMIC_RELAXED);
+    PMD_STAT_ADD(pmd, flows_invalidated, n_dead);
+}
+
+/* Serves dpif_flows_changed_dl_dst() requests claimed up to 'claimed'
+ * (read before any flush this quiescent point made). */
+static void
+pmd_serve_dl_dst_requests(struct dpif_pmd *pmd, uint64_t claimed)
+{
+    uint64_t macs[DPIF_INVAL_RING];
+    uint64_t i = pmd->inval_done;
+    unsigned n = 0;
+
+    if (claimed - i > DPIF_INVAL_RING) {
+        goto flush;             /* fell behind: the ring was reused */
+    }
+    for (; i != claimed; i++) {
+        uint64_t v = __atomic_load_n(
+            &pmd->dp->inval_slots[i % DPIF_INVAL_RING], __ATOMIC_ACQUIRE);
+        uint16_t age = (uint16_t) ((v >> 48) - ((i + 1) & 0xffff));
+
+        if (!age) {
+            macs[n++] = v & DPIF_INVAL_MAC_MASK;
+        } else if (age < 0x8000) {
+            goto flush;         /* newer: reused before we read it */
+        } else {
+            break;              /* claimed, not written yet: next time */
+        }
+    }
+    pmd->inval_done = i;
+    pmd_drop_dl_dst_flows(pmd, macs, n);
+    return;
+
+flush:
+    pmd_flush_flows(pmd);
+    PMD_STAT_ADD(pmd, flow_flushes, 1);
+    pmd->inval_done = claimed;
+}
+
 /* Installs the slow path's answer for 'key'; returns the flow, or a
  * one-burst uninstalled copy when the table is full or insertion fails. */
 static struct dp_flow *
@@ -522,12 +623,18 @@ pmd_iterate(struct dpif_pmd *pmd)
         __atomic_fetch_add(&pmd->seq, 1, __ATOMIC_SEQ_CST);
     }
     snap = __atomic_load_n(&pmd->dp->snap, __ATOMIC_ACQUIRE);
+    /* Requests claimed before a flush are served by it. */
+    uint64_t claimed = __atomic_load_n(&pmd->dp->inval_claimed,
+                                       __ATOMIC_ACQUIRE);
     gen = __atomic_load_n(&pmd->dp->flow_gen, __ATOMIC_SEQ_CST);
     if (gen != pmd->flow_gen) {
         pmd->flow_gen = gen;
         pmd_flush_flows(pmd);
         PMD_STAT_ADD(pmd, flow_flushes, 1);
         __atomic_store_n(&pmd->flow_gen_done, gen, __ATOMIC_RELEASE);
+        pmd->inval_done = claimed;
+    } else if (RSW_UNLIKELY(claimed != pmd->inval_done)) {
+        pmd_serve_dl_dst_requests(pmd, claimed);
     }
     /* After the flush: a dump that follows a change shows no stale
      * megaflow. */
@@ -652,6 +759,8 @@ dpif_pmd_start(struct dpif_pmd *pmd)
     }
     pmd->flow_gen = __atomic_load_n(&pmd->dp->flow_gen, __ATOMIC_ACQUIRE);
     pmd->flow_gen_done = pmd->flow_gen;
+    pmd->inval_done = __atomic_load_n(&pmd->dp->inval_claimed,
+                                      __ATOMIC_ACQUIRE);
     pmd->credit_next_tsc = rte_rdtsc() + pmd->dp->credit_interval_tsc;
     CPU_ZERO(&set);
     CPU_SET(pmd->core, &set);

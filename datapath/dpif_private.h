@@ -74,6 +74,7 @@ struct dpif_pmd {
     struct dp_flow *flows;
     uint32_t n_flows;
     uint64_t flow_gen;
+    uint64_t inval_done;               /* dl_dst requests handled */
     uint64_t last_tsc;                 /* end of the last iteration */
     struct pmd_scratch *scratch;
     /* Periodic credit walk (upcall.h statistics attribution). */
@@ -82,8 +83,16 @@ struct dpif_pmd {
     uint64_t credit_next_tsc;          /* when the next walk starts */
 };
 
+/* dpif_flows_changed_dl_dst()'s ring: request i lives in slot
+ * i % DPIF_INVAL_RING as the MAC (low 48 bits) tagged with
+ * (i + 1) mod 2^16 (high 16), so a PMD can tell a slot not written yet
+ * (an older tag) from one already reused (a newer tag). */
+#define DPIF_INVAL_MAC_MASK ((1ull << 48) - 1)
+
 struct dpif {
     struct dpif_snapshot *snap;        /* published, acquire/release */
+    uint64_t inval_claimed;            /* requests claimed, atomic */
+    uint64_t inval_slots[DPIF_INVAL_RING]; /* atomic */
     struct capture *captures[DP_MAX_PORTS]; /* per port, NULL = off */
     uint64_t flow_gen;                 /* atomic */
     struct upcall_handler upcall;

@@ -16,14 +16,22 @@
  * (MAC, VLAN) (mac_learning.h).  Unknown unicast, multicast and broadcast
  * flood the VLAN.  Nothing goes back out of the input port.
  *
- * Invalidation: an address that moved calls ofproto_invalidate() at once,
- * which makes the PMDs drop every megaflow (coarse -- a tag per MAC would
- * be finer -- but always right): megaflows sending it to its old port are
- * wrong.  A NEW address also invalidates at once, so the ports that got
- * the flood stop getting it -- but at most NORMAL_NEW_FLUSHES_PER_SEC
- * times a second: past that (a guest sending from random source MACs)
- * it only sets ofproto->learned_new and ofproto_run() invalidates once a
- * second.  Megaflows that flooded to a new address still deliver
+ * Invalidation.  The learning table is read in one place: the lookup of
+ * the destination (to unicast, to flood when unknown, to drop when it is
+ * behind the input port), and that lookup un-wildcards all of dl_dst.  So
+ * when address A moves or is newly learned, the megaflows a new
+ * translation could answer differently are exactly those that match
+ * dl_dst=A: ofproto_invalidate_dl_dst(A) has the PMDs drop those and keep
+ * the rest.  Learning the source changes nothing in the megaflow that
+ * learned it, so a source that keeps moving between two ports (the same
+ * MAC behind both, or a guest migrating) no longer drops every megaflow.
+ *
+ * Each such invalidation makes each PMD walk its megaflows once, so they
+ * are rate-limited to NORMAL_INVALIDATIONS_PER_SEC.  Past that (a guest
+ * sending from random source MACs), a move still invalidates at once,
+ * but everything (megaflows sending to the old port are wrong), and a
+ * new address only sets ofproto->learned_new: ofproto_run() invalidates
+ * once a second.  Megaflows that flooded to a new address still deliver
  * (flooding reaches its port too); they only waste copies until then. */
 #include "xlate.h"
 
@@ -149,7 +157,8 @@ normal_flood(struct xlate_ctx *x, uint16_t vlan)
     }
 }
 
-static void normal_learned_new(struct ofproto *);
+static void normal_learned(struct ofproto *, const uint8_t mac[6],
+                           bool moved);
 
 static void
 normal_learn(struct xlate_ctx *x, const struct ofproto_port *in,
@@ -170,17 +179,15 @@ normal_learn(struct xlate_ctx *x, const struct ofproto_port *in,
         return;
     }
     r = mac_learning_learn(x->br->ml, src, vlan, in->ofport, now);
-    if (r == MAC_LEARNING_MOVED) {
-        ofproto_invalidate(x->ofproto);
-    } else if (r == MAC_LEARNING_NEW) {
-        normal_learned_new(x->ofproto);
+    if (r == MAC_LEARNING_MOVED || r == MAC_LEARNING_NEW) {
+        normal_learned(x->ofproto, src, r == MAC_LEARNING_MOVED);
     }
 }
 
-#define NORMAL_NEW_FLUSHES_PER_SEC 100
+#define NORMAL_INVALIDATIONS_PER_SEC 100
 
 static void
-normal_learned_new(struct ofproto *o)
+normal_learned(struct ofproto *o, const uint8_t mac[6], bool moved)
 {
     uint64_t now = ofproto_now_ms();
 
@@ -188,8 +195,13 @@ normal_learned_new(struct ofproto *o)
         o->new_flush_window_ms = now;
         o->new_flushes = 0;
     }
-    if (o->new_flushes < NORMAL_NEW_FLUSHES_PER_SEC) {
+    if (o->new_flushes < NORMAL_INVALIDATIONS_PER_SEC) {
+        struct flow_eth_addr a;
+
+        memcpy(a.ea, mac, sizeof a.ea);
         o->new_flushes++;
+        ofproto_invalidate_dl_dst(o, &a);
+    } else if (moved) {
         ofproto_invalidate(o);
     } else {
         o->learned_new = true;      /* ofproto_run() invalidates */

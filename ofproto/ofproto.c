@@ -94,7 +94,15 @@ void
 ofproto_invalidate(struct ofproto *o)
 {
     if (o->invalidate) {
-        o->invalidate(o->aux);
+        o->invalidate(o->aux, NULL);
+    }
+}
+
+void
+ofproto_invalidate_dl_dst(struct ofproto *o, const struct flow_eth_addr *mac)
+{
+    if (o->invalidate) {
+        o->invalidate(o->aux, mac);
     }
 }
 

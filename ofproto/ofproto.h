@@ -40,7 +40,9 @@
  * Invalidation: any change that can alter a translation (flow mods, port
  * changes, MAC learning, expiry) calls the invalidate callback.  The
  * switch then makes every PMD drop its megaflows before the reply to the
- * change is sent, so the very next packet sees the new tables.
+ * change is sent, so the very next packet sees the new tables.  NORMAL's
+ * learning (on PMD threads) names the address that was learned or moved:
+ * only megaflows for that destination are dropped (normal.c).
  *
  * Threading: one mutex guards everything; translate and credit run on PMD
  * threads, the rest on the control thread.  Callbacks run with the mutex
@@ -58,7 +60,11 @@
 
 struct ofproto;
 
-typedef void ofproto_invalidate_fn(void *aux);
+/* 'dl_dst' NULL: every megaflow may be stale.  Otherwise only megaflows
+ * that match exactly on that destination MAC (the ones whose NORMAL
+ * translation looked the address up: it moved or was just learned). */
+typedef void ofproto_invalidate_fn(void *aux,
+                                   const struct flow_eth_addr *dl_dst);
 
 int ofproto_create(ofproto_invalidate_fn *, void *aux, struct ofproto **)
     RSW_MUST_CHECK;

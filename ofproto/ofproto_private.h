@@ -96,6 +96,7 @@ uint64_t ofproto_now_ms(void);
 typedef uint64_t ofproto_clock_fn(void);
 void ofproto_set_clock_for_testing(ofproto_clock_fn *);
 void ofproto_invalidate(struct ofproto *);
+void ofproto_invalidate_dl_dst(struct ofproto *, const struct flow_eth_addr *);
 struct ofproto_bridge *ofproto_bridge_find(struct ofproto *, const char *br);
 struct ofproto_port *ofproto_port_by_ofport(const struct ofproto_bridge *,
                                             uint32_t ofport);

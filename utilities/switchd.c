@@ -373,11 +373,16 @@ switchd_unwatch_port(struct switchd *sd, struct port *p)
 }
 
 static void
-invalidate_cb(void *aux)
+invalidate_cb(void *aux, const struct flow_eth_addr *dl_dst)
 {
     struct switchd *sd = aux;
 
-    if (sd->dp) {
+    if (!sd->dp) {
+        return;
+    }
+    if (dl_dst) {
+        dpif_flows_changed_dl_dst(sd->dp, dl_dst);
+    } else {
         dpif_flows_changed(sd->dp);
     }
 }

@@ -105,6 +105,7 @@ method_pmd_stats_show(void *aux, int argc RSW_UNUSED,
         JSON_ADD_U64(o, "lost", s->lost);
         JSON_ADD_U64(o, "megaflows", info.n_flows);
         JSON_ADD_U64(o, "cache_flushes", s->flow_flushes);
+        JSON_ADD_U64(o, "megaflows_invalidated", s->flows_invalidated);
         JSON_ADD_U64(o, "busy_cycles", s->busy_cycles);
         JSON_ADD_U64(o, "idle_cycles", s->idle_cycles);
         JSON_ADD_U64(o, "busy_pct", total ? s->busy_cycles * 100 / total : 0);

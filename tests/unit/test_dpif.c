@@ -465,6 +465,78 @@ test_invalidation_guarantee(void **state)
     fix_free(fx);
 }
 
+static unsigned
+wait_n_flows(struct fix *fx, unsigned want, struct dpif_flow_info *flows,
+             unsigned max)
+{
+    unsigned n = 0;
+
+    for (int i = 0; i < 2000; i++) {
+        n = dpif_pmd_dump_flows(fx->dp, 0, flows, max);
+        if (n == want) {
+            break;
+        }
+        sleep_ms(1);
+    }
+    return n;
+}
+
+/* dpif_flows_changed_dl_dst(): only the megaflows for that destination
+ * go (credited exactly), the others stay and keep their hits; a storm of
+ * requests larger than the ring loses none. */
+static void
+test_dl_dst_invalidation(void **state)
+{
+    struct fix *fx = fix_new(0, 60000);
+    struct flow_eth_addr one = {.ea = {0, 0, 0, 0, 0, 1}};
+    struct flow_eth_addr absent = {.ea = {2, 0, 0, 0, 0, 9}};
+    struct dpif_flow_info flows[8];
+    struct dpif_pmd_info info;
+    const uint64_t n = 300;
+
+    (void) state;
+    send_and_wait(fx, n);
+    assert_int_equal(wait_n_flows(fx, IN_PORT_FRAMES, flows, 8),
+                     IN_PORT_FRAMES);
+    uint64_t translations = ld(&fx->slow.translations);
+    dpif_pmd_info(fx->dp, 0, &info);
+    uint64_t flushes = info.stats.flow_flushes;
+
+    dpif_flows_changed_dl_dst(fx->dp, &one);
+    assert_int_equal(wait_n_flows(fx, IN_PORT_FRAMES - 1, flows, 8),
+                     IN_PORT_FRAMES - 1);
+    for (unsigned i = 0; i < IN_PORT_FRAMES - 1; i++) {
+        assert_int_not_equal(flows[i].key.dl_dst.ea[5], 1);
+        assert_int_equal(flows[i].hits, n / IN_PORT_FRAMES);
+    }
+    /* Deleted megaflows are credited on the way out. */
+    assert_int_equal(ld(&fx->slow.packets[1]), n / IN_PORT_FRAMES);
+    dpif_pmd_info(fx->dp, 0, &info);
+    assert_int_equal(info.stats.flows_invalidated, 1);
+    assert_int_equal(info.stats.flow_flushes, flushes);
+
+    /* Only the invalidated destination upcalls again. */
+    send_and_wait(fx, n);
+    assert_int_equal(ld(&fx->slow.translations), translations + 1);
+
+    /* A storm: the PMD serves what it can and flushes when it falls
+     * behind the ring; destination 1 never survives it. */
+    for (unsigned i = 0; i < 20 * DPIF_INVAL_RING; i++) {
+        dpif_flows_changed_dl_dst(fx->dp, i % 7 ? &absent : &one);
+    }
+    assert_true(wait_n_flows(fx, IN_PORT_FRAMES - 1, flows, 8)
+                <= IN_PORT_FRAMES - 1);
+    sleep_ms(20);
+    unsigned nf = dpif_pmd_dump_flows(fx->dp, 0, flows, 8);
+    for (unsigned i = 0; i < nf; i++) {
+        assert_int_not_equal(flows[i].key.dl_dst.ea[5], 1);
+    }
+    dpif_flows_changed(fx->dp);
+    dpif_synchronize(fx->dp);
+    assert_int_equal(ld(&fx->slow.packets[MAX_IDS - 1]), 2 * n);
+    fix_free(fx);
+}
+
 int
 main(void)
 {
@@ -474,6 +546,7 @@ main(void)
         cmocka_unit_test(test_credit_busy_slow_path),
         cmocka_unit_test(test_credit_table_full),
         cmocka_unit_test(test_invalidation_guarantee),
+        cmocka_unit_test(test_dl_dst_invalidation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,6 +25,8 @@
 
 static uint64_t fake_now_ms;
 static unsigned n_invalidations;
+static unsigned n_dl_dst_invalidations;     /* of them, for one address */
+static struct flow_eth_addr last_dl_dst;
 
 static uint64_t
 fake_clock(void)
@@ -33,10 +35,14 @@ fake_clock(void)
 }
 
 static void
-count_invalidation(void *aux)
+count_invalidation(void *aux, const struct flow_eth_addr *dl_dst)
 {
     (void) aux;
     n_invalidations++;
+    n_dl_dst_invalidations += dl_dst != NULL;
+    if (dl_dst) {
+        last_dl_dst = *dl_dst;
+    }
 }
 
 static int
@@ -57,6 +63,7 @@ setup(void **state)
         assert_int_equal(of, i);
     }
     n_invalidations = 0;
+    n_dl_dst_invalidations = 0;
     *state = o;
     return 0;
 }
@@ -409,15 +416,21 @@ test_normal_learning(void **state)
     assert_string_equal(xl(o, "in_port=1,dl_src=" MAC_A ",dl_dst=" MAC_B, &r),
                         "12,13,14,15");
     assert_int_equal(n_invalidations, 1);       /* learned A */
+    /* Only megaflows for destination A can have changed (normal.c). */
+    assert_int_equal(n_dl_dst_invalidations, 1);
+    assert_int_equal(last_dl_dst.ea[5], 0x0a);
     assert_true(r.wc.masks.dl_src.ea[0] == 0xff);
     assert_true(r.wc.masks.dl_dst.ea[5] == 0xff);
     assert_xlate(o, "in_port=2,dl_src=" MAC_B ",dl_dst=" MAC_A, "11");
     assert_int_equal(n_invalidations, 2);       /* learned B */
+    assert_int_equal(last_dl_dst.ea[5], 0x0b);
     assert_xlate(o, "in_port=1,dl_src=" MAC_A ",dl_dst=" MAC_B, "12");
     assert_int_equal(n_invalidations, 2);       /* nothing new */
-    /* A moves to port 3: at once. */
+    /* A moves to port 3: at once, for destination A only. */
     assert_xlate(o, "in_port=3,dl_src=" MAC_A ",dl_dst=" BCAST, "11,12,14,15");
     assert_int_equal(n_invalidations, 3);
+    assert_int_equal(n_dl_dst_invalidations, 3);
+    assert_int_equal(last_dl_dst.ea[5], 0x0a);
     assert_xlate(o, "in_port=2,dl_src=" MAC_B ",dl_dst=" MAC_A, "13");
     /* Destination behind the input port: dropped. */
     assert_xlate(o, "in_port=3,dl_src=" MAC_C ",dl_dst=" MAC_A, "drop");
