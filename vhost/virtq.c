@@ -20,6 +20,9 @@ struct virtq {
     uint16_t avail_idx_seen;   /* avail->idx as last read and checked:
                                   popping reads the driver's line again
                                   only once this is used up */
+    uint16_t prefetched_idx;   /* virtq_prefetch_bufs() covered the heads
+                                  before this one; meaningful only while
+                                  in [last_avail_idx, avail_idx_seen] */
     uint16_t used_idx;         /* shadow: staged used elements */
     uint16_t used_published;   /* value last stored in used->idx */
     uint16_t signalled_used;   /* used->idx at the last notify decision */
@@ -460,8 +463,18 @@ virtq_prefetch_bufs(struct virtq *q, unsigned n, uint32_t skip,
                     bool for_write)
 {
     n = avail_pending_upto(q, n);
+    /* Heads an earlier call covered (the look-ahead after the last batch)
+     * are not read again; a stale mark (the queue was reset, or it is
+     * past what is pending) covers nothing. */
+    uint16_t done = (uint16_t) (q->prefetched_idx - q->last_avail_idx);
+    if (done > (uint16_t) (q->avail_idx_seen - q->last_avail_idx)) {
+        done = 0;
+    }
+    if (done < n) {
+        q->prefetched_idx = (uint16_t) (q->last_avail_idx + n);
+    }
     /* Independent loads: the descriptor misses overlap one another. */
-    for (uint16_t i = 0; i < n; i++) {
+    for (uint16_t i = done; i < n; i++) {
         uint16_t slot = (uint16_t) (q->last_avail_idx + i) & q->mask;
         uint16_t head = RSW_READ_ONCE(q->avail->ring[slot]);
         if (head >= q->cfg.size) {
