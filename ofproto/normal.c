@@ -73,6 +73,10 @@ static int
 input_vlan(struct xlate_ctx *x, const struct ofproto_port *p, uint16_t vid)
 {
     switch (p->vlan_mode) {
+    case OFPROTO_VLAN_DISABLED:
+        xlate_report(x, "-> NORMAL: port %" PRIu32 " carries no VLAN (its "
+                     "VLAN settings are invalid): drop", p->ofport);
+        return NORMAL_NO_VLAN;
     case OFPROTO_VLAN_ACCESS:
         if (vid) {
             xlate_report(x, "-> NORMAL: VLAN %u tagged frame on access port "

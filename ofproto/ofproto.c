@@ -485,11 +485,12 @@ ofproto_resolve_port(void *aux, const char *name, uint32_t *ofport)
 static int
 port_vlan_check(const struct ofproto_port_vlan *v)
 {
-    if ((unsigned) v->mode > OFPROTO_VLAN_NATIVE_UNTAGGED
+    if ((unsigned) v->mode > OFPROTO_VLAN_DISABLED
         || v->tag < -1 || v->tag > 4095) {
         return -EINVAL;
     }
-    if (v->mode != OFPROTO_VLAN_TRUNK && v->tag < 0) {
+    if (v->mode != OFPROTO_VLAN_TRUNK && v->mode != OFPROTO_VLAN_DISABLED
+        && v->tag < 0) {
         return -EINVAL;
     }
     if (v->n_trunks > OFPROTO_MAX_VLAN_TRUNKS || (v->n_trunks && !v->trunks)) {
@@ -513,13 +514,14 @@ static void
 port_vlan_apply(struct ofproto_port *p, const struct ofproto_port_vlan *v)
 {
     bool access = v->mode == OFPROTO_VLAN_ACCESS;
+    bool none = v->mode == OFPROTO_VLAN_DISABLED;
 
     p->vlan_mode = v->mode;
     /* A trunk ignores a tag, as OVS does. */
-    p->tag = v->mode == OFPROTO_VLAN_TRUNK ? -1 : v->tag;
+    p->tag = v->mode == OFPROTO_VLAN_TRUNK || none ? -1 : v->tag;
     memset(p->trunks, 0, sizeof p->trunks);
-    p->all_vlans = !access && !v->n_trunks;
-    if (access || p->all_vlans) {
+    p->all_vlans = !access && !none && !v->n_trunks;
+    if (access || none || p->all_vlans) {
         return;                 /* an access port ignores trunks */
     }
     for (unsigned i = 0; i < v->n_trunks; i++) {

@@ -92,12 +92,16 @@ int ofproto_find_port(struct ofproto *, const char *name, char *br,
                       uint32_t *dp_port, uint32_t *ofport) RSW_MUST_CHECK;
 
 /* NORMAL's view of a port (the OVSDB Port table's vlan_mode, tag, trunks).
- * TRUNK with n_trunks 0 carries every VLAN. */
+ * TRUNK with n_trunks 0 carries every VLAN.  DISABLED carries none
+ * (NORMAL drops what arrives on it and sends it nothing): what a port
+ * whose VLAN settings are invalid gets, so that a typo in a tag fails
+ * closed instead of making an access port a trunk of every VLAN. */
 enum ofproto_vlan_mode {
     OFPROTO_VLAN_TRUNK,            /* default when no tag */
     OFPROTO_VLAN_ACCESS,           /* default when tag is set */
     OFPROTO_VLAN_NATIVE_TAGGED,
     OFPROTO_VLAN_NATIVE_UNTAGGED,
+    OFPROTO_VLAN_DISABLED,
 };
 struct ofproto_port_vlan {
     enum ofproto_vlan_mode mode;

@@ -524,9 +524,22 @@ apply_port_vlan(struct switchd_db *db, struct switchd_db_port *p,
     port_vlan_of(port, &v, trunks);
     err = ofproto_set_port_vlan(db->sd->ofp, p->name, &v);
     if (err == -EINVAL) {
+        /* Fail closed: the port keeps forwarding nothing through NORMAL
+         * (rather than its old settings, or a trunk of every VLAN) until
+         * the settings are fixed. */
+        static const struct ofproto_port_vlan none = {
+            .mode = OFPROTO_VLAN_DISABLED, .tag = -1,
+        };
         set_error(p, v.mode != OFPROTO_VLAN_TRUNK && v.tag < 0
-                  ? "vlan_mode access/native-* needs a tag"
-                  : "invalid VLAN settings (tag, trunks, vlan_mode)");
+                  ? "vlan_mode access/native-* needs a tag; the port "
+                    "carries no VLAN until it is fixed"
+                  : "invalid VLAN settings (tag, trunks, vlan_mode); the "
+                    "port carries no VLAN until they are fixed");
+        err = ofproto_set_port_vlan(db->sd->ofp, p->name, &none);
+        if (err) {
+            RSW_LOG_RL(RSW_LOG_WARN, "port %s: cannot disable VLANs: %s",
+                       p->name, strerror(-err));
+        }
     } else if (err) {
         set_error(p, strerror(-err));
     } else {

@@ -517,6 +517,14 @@ test_normal_vlans(void **state)
     /* Native-untagged: untagged in is VLAN 20. */
     assert_xlate(o, "in_port=5,dl_src=02:00:00:00:00:55,dl_dst=" MAC_B,
                  "push_vlan(vid=20,pcp=0),13");
+    /* A port with invalid settings carries nothing (fails closed): its
+     * frames are dropped, floods skip it. */
+    set_vlan(o, "p3", OFPROTO_VLAN_DISABLED, -1, NULL, 0);
+    assert_xlate(o, "in_port=3,dl_vlan=10,dl_src=" MAC_C ",dl_dst=" BCAST,
+                 "drop");
+    assert_xlate(o, "in_port=3,dl_src=" MAC_C ",dl_dst=" BCAST, "drop");
+    assert_xlate(o, "in_port=1,dl_src=" MAC_A ",dl_dst=" BCAST,
+                 "push_vlan(vid=10,pcp=0),14,15");
 }
 
 static void
