@@ -31,6 +31,15 @@
  * one per L4 port pair.  Subtables skipped because of priority add
  * nothing.
  *
+ * Prefix tracking (ofp_trie.h) goes further for the address fields
+ * (nw_src, nw_dst, ipv6_src, ipv6_dst): when a probe reaches the L3 stage
+ * of a subtable whose mask on such a field is a prefix of length P, a
+ * trie of every rule's prefix on that field says whether any /P prefix
+ * matches the packet at all; if none does, the subtable is skipped and
+ * only the leading bits the trie read (at most P) are un-wildcarded.
+ * 5-tuple rules for addresses in 10.253.0.0/18 then give a packet for
+ * 10.254.1.1 a megaflow on nw_dst=10.254.0.0/15, not one per address.
+ *
  * Equal priorities: when two rules of the same priority both match a
  * packet, the one inserted first wins (OpenFlow leaves this undefined;
  * we make it deterministic so tests and trace can rely on it).  An insert
