@@ -26,12 +26,15 @@
  * learned it, so a source that keeps moving between two ports (the same
  * MAC behind both, or a guest migrating) no longer drops every megaflow.
  *
+ * An address evicted to make room (a full table) is not named, so that
+ * invalidates everything.
+ *
  * Each such invalidation makes each PMD walk its megaflows once, so they
  * are rate-limited to NORMAL_INVALIDATIONS_PER_SEC.  Past that (a guest
  * sending from random source MACs), a move still invalidates at once,
  * but everything (megaflows sending to the old port are wrong), and a
- * new address only sets ofproto->learned_new: ofproto_run() invalidates
- * once a second.  Megaflows that flooded to a new address still deliver
+ * new or evicted address only sets ofproto->learned_new: ofproto_run()
+ * invalidates once a second.  Megaflows that flooded to a new address still deliver
  * (flooding reaches its port too); they only waste copies until then. */
 #include "xlate.h"
 
@@ -161,8 +164,7 @@ normal_flood(struct xlate_ctx *x, uint16_t vlan)
     }
 }
 
-static void normal_learned(struct ofproto *, const uint8_t mac[6],
-                           bool moved);
+static void normal_learned(struct ofproto *, const uint8_t *mac, bool moved);
 
 static void
 normal_learn(struct xlate_ctx *x, const struct ofproto_port *in,
@@ -182,16 +184,23 @@ normal_learn(struct xlate_ctx *x, const struct ofproto_port *in,
         }
         return;
     }
+    uint64_t evictions = mac_learning_evictions(x->br->ml);
     r = mac_learning_learn(x->br->ml, src, vlan, in->ofport, now);
-    if (r == MAC_LEARNING_MOVED || r == MAC_LEARNING_NEW) {
+    if (mac_learning_evictions(x->br->ml) != evictions) {
+        /* A full table forgot its oldest address to learn this one:
+         * megaflows unicasting to that one should flood again, and which
+         * address it was is not reported: all of them. */
+        normal_learned(x->ofproto, NULL, false);
+    } else if (r == MAC_LEARNING_MOVED || r == MAC_LEARNING_NEW) {
         normal_learned(x->ofproto, src, r == MAC_LEARNING_MOVED);
     }
 }
 
 #define NORMAL_INVALIDATIONS_PER_SEC 100
 
+/* 'mac' learned or moved ('moved'), or NULL: an address was evicted. */
 static void
-normal_learned(struct ofproto *o, const uint8_t mac[6], bool moved)
+normal_learned(struct ofproto *o, const uint8_t *mac, bool moved)
 {
     uint64_t now = ofproto_now_ms();
 
@@ -202,8 +211,12 @@ normal_learned(struct ofproto *o, const uint8_t mac[6], bool moved)
     if (o->new_flushes < NORMAL_INVALIDATIONS_PER_SEC) {
         struct flow_eth_addr a;
 
-        memcpy(a.ea, mac, sizeof a.ea);
         o->new_flushes++;
+        if (!mac) {
+            ofproto_invalidate(o);
+            return;
+        }
+        memcpy(a.ea, mac, sizeof a.ea);
         ofproto_invalidate_dl_dst(o, &a);
     } else if (moved) {
         ofproto_invalidate(o);

@@ -488,6 +488,27 @@ setup_vlans(struct ofproto *o)
     set_vlan(o, "p5", OFPROTO_VLAN_NATIVE_UNTAGGED, 20, t10, 1);
 }
 
+/* A full learning table evicts its oldest address, which is not named:
+ * that invalidates everything, not one destination. */
+static void
+test_normal_eviction(void **state)
+{
+    struct ofproto *o = *state;
+
+    assert_int_equal(ofproto_set_mac_limits(o, "br0", 0, 2), 0);
+    n_invalidations = 0;
+    n_dl_dst_invalidations = 0;
+    assert_xlate(o, "in_port=1,dl_src=" MAC_A ",dl_dst=" BCAST, "12,13,14,15");
+    assert_xlate(o, "in_port=2,dl_src=" MAC_B ",dl_dst=" BCAST, "11,13,14,15");
+    assert_int_equal(n_invalidations, 2);
+    assert_int_equal(n_dl_dst_invalidations, 2);
+    /* C evicts A: megaflows unicasting to A must flood again. */
+    assert_xlate(o, "in_port=3,dl_src=" MAC_C ",dl_dst=" BCAST, "11,12,14,15");
+    assert_int_equal(n_invalidations, 3);
+    assert_int_equal(n_dl_dst_invalidations, 2);
+    assert_xlate(o, "in_port=2,dl_src=" MAC_B ",dl_dst=" MAC_A, "11,13,14,15");
+}
+
 static void
 test_normal_vlans(void **state)
 {
@@ -855,6 +876,8 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_dec_ttl, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loops_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normal_eviction, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_normal_learning, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normal_aging_and_limit, setup,
                                         teardown),
