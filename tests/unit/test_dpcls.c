@@ -15,17 +15,8 @@
 #include <time.h>
 #include "datapath/dpcls.h"
 
-static uint64_t prng_state = 0x853c49e6748fea9bULL;
-
-static uint32_t
-rnd(void)
-{
-    /* xorshift64*: deterministic across runs. */
-    prng_state ^= prng_state >> 12;
-    prng_state ^= prng_state << 25;
-    prng_state ^= prng_state >> 27;
-    return (uint32_t) ((prng_state * 0x2545f4914f6cdd1dULL) >> 32);
-}
+#define TEST_PRNG_SEED 0x853c49e6748fea9bULL
+#include "test_prng.h"
 
 /* A random key from small value domains, so random packets hit random
  * rules often enough to matter. */

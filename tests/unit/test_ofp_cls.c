@@ -25,31 +25,11 @@
 /* ----------------------------------------------------------------------
  * PRNG with a printed seed. */
 
-static uint64_t test_seed = 0x5eed0f0c15c0ffeeULL;
-static uint64_t prng_state;
+#define TEST_PRNG_SEED 0x5eed0f0c15c0ffeeULL
+#include "test_prng.h"
+
 static const char *fail_where = "";
 static unsigned fail_round;
-
-static void
-rnd_seed(uint64_t salt)
-{
-    const char *env = getenv("RSW_TEST_SEED");
-
-    if (env && *env) {
-        test_seed = strtoull(env, NULL, 0);
-    }
-    prng_state = (test_seed ^ (salt * 0x9e3779b97f4a7c15ULL)) | 1;
-}
-
-static uint32_t
-rnd(void)
-{
-    /* xorshift64*: deterministic across runs. */
-    prng_state ^= prng_state >> 12;
-    prng_state ^= prng_state << 25;
-    prng_state ^= prng_state >> 27;
-    return (uint32_t) ((prng_state * 0x2545f4914f6cdd1dULL) >> 32);
-}
 
 #define CHECK(COND, ...)                                                   \
     do {                                                                   \

@@ -17,28 +17,8 @@
 #include <string.h>
 #include "ofproto/ofp_trie.h"
 
-static uint64_t prng_state;
-static uint64_t test_seed = 0x7a1e5eedULL;
-
-static void
-rnd_seed(uint64_t salt)
-{
-    const char *env = getenv("RSW_TEST_SEED");
-
-    if (env && *env) {
-        test_seed = strtoull(env, NULL, 0);
-    }
-    prng_state = (test_seed ^ (salt * 0x9e3779b97f4a7c15ULL)) | 1;
-}
-
-static uint32_t
-rnd(void)
-{
-    prng_state ^= prng_state >> 12;
-    prng_state ^= prng_state << 25;
-    prng_state ^= prng_state >> 27;
-    return (uint32_t) ((prng_state * 0x2545f4914f6cdd1dULL) >> 32);
-}
+#define TEST_PRNG_SEED 0x7a1e5eedULL
+#include "test_prng.h"
 
 static unsigned
 bit_at(const uint8_t *v, unsigned i)
