@@ -372,33 +372,6 @@ subtable_init_segments(struct ofp_cls_subtable *st)
     }
 }
 
-/* The length of a CIDR mask of 'n_bytes' bytes (leading ones, then
- * zeros), or 0 for an all-zero or a non-CIDR mask: such a field is not
- * prefix-tracked in this subtable. */
-static unsigned
-mask_prefix_len(const uint8_t *m, unsigned n_bytes)
-{
-    unsigned plen = 0, i = 0;
-
-    for (; i < n_bytes && m[i] == 0xff; i++) {
-        plen += 8;
-    }
-    if (i < n_bytes) {
-        unsigned ones = (unsigned) __builtin_clz(~(unsigned) m[i] << 24);
-
-        if ((uint8_t) (m[i] << ones)) {
-            return 0;           /* a one after a zero */
-        }
-        plen += ones;
-        for (i++; i < n_bytes; i++) {
-            if (m[i]) {
-                return 0;
-            }
-        }
-    }
-    return plen;
-}
-
 static void
 subtable_init_tries(struct ofp_cls_subtable *st)
 {
@@ -406,8 +379,10 @@ subtable_init_tries(struct ofp_cls_subtable *st)
 
     st->has_tries = false;
     for (size_t i = 0; i < CLS_N_TRIES; i++) {
-        st->trie_plen[i] = (uint8_t) mask_prefix_len(
-            m + cls_trie_fields[i].ofs, cls_trie_fields[i].n_bytes);
+        /* An all-zero or non-CIDR mask: not prefix-tracked here. */
+        int plen = ofp_mask_prefix_len(m + cls_trie_fields[i].ofs,
+                                       cls_trie_fields[i].n_bytes);
+        st->trie_plen[i] = (uint8_t) (plen > 0 ? plen : 0);
         st->has_tries |= st->trie_plen[i] != 0;
     }
 }

@@ -171,6 +171,10 @@ bool ofp_field_is_wild(const struct ofp_field *, const struct flow_wc *);
 int ofp_field_parse(const struct ofp_field *, const char *text,
                     union ofp_value *value, union ofp_value *mask,
                     char *err, size_t err_size) RSW_MUST_CHECK;
+/* The length of a big-endian bit mask of 'n_bytes' bytes that is a prefix
+ * (leading ones, then zeros: CIDR), or -1 if it is not one. */
+int ofp_mask_prefix_len(const uint8_t *mask, unsigned n_bytes);
+
 /* "VALUE" or "VALUE/MASK" (CIDR where the mask is a prefix, as ovs-ofctl
  * prints) into buf; returns buf.  NULL mask: exact. */
 char *ofp_field_format(const struct ofp_field *, const union ofp_value *value,

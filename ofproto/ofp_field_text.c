@@ -176,9 +176,8 @@ parse_inet_mask(int af, const char *s, size_t len, uint8_t *mask,
     return parse_inet(af, s, len, mask);
 }
 
-/* The prefix length of 'mask', or -1 if it is not a prefix. */
-static int
-prefix_len(const uint8_t *mask, unsigned bytes)
+int
+ofp_mask_prefix_len(const uint8_t *mask, unsigned bytes)
 {
     unsigned n = 0;
 
@@ -431,7 +430,7 @@ format_inet(const struct ofp_field *f, const union ofp_value *value,
     char a[INET6_ADDRSTRLEN], m[INET6_ADDRSTRLEN];
 
     inet_ntop(af, &value->u8[16 - bytes], a, sizeof a);
-    plen = mask ? prefix_len(&mask->u8[16 - bytes], bytes) : (int) bytes * 8;
+    plen = mask ? ofp_mask_prefix_len(&mask->u8[16 - bytes], bytes) : (int) bytes * 8;
     if (plen == (int) bytes * 8) {
         snprintf(buf, size, "%s", a);
     } else if (plen >= 0) {
