@@ -233,11 +233,8 @@ dpif_flows_changed(struct dpif *dp)
 void
 dpif_flows_changed_dl_dst(struct dpif *dp, const struct flow_eth_addr *mac)
 {
-    uint64_t v = 0;
+    uint64_t v = dpif_mac48(mac);
 
-    for (int i = 0; i < FLOW_ETH_ALEN; i++) {
-        v = v << 8 | mac->ea[i];
-    }
     /* Claim a slot, then fill it: a PMD that reaches the slot first sees
      * the old tag and comes back to it at its next quiescent point. */
     uint64_t i = __atomic_fetch_add(&dp->inval_claimed, 1, __ATOMIC_ACQ_REL);

@@ -164,45 +164,57 @@ pmd_credit_step(struct dpif_pmd *pmd, uint64_t now)
     }
 }
 
-/* Deletes every megaflow, first giving the slow path what they counted
- * since their last credit, so no packet is lost from its counters. */
+/* Deletes the megaflows of list 'dead' (already unlinked from
+ * pmd->flows, 'n_dead' of them), first giving the slow path what they
+ * counted since their last credit, so no packet is lost from its
+ * counters. */
 static void
-pmd_flush_flows(struct dpif_pmd *pmd)
+pmd_delete_flows(struct dpif_pmd *pmd, struct dp_flow *dead, uint32_t n_dead)
 {
-    struct dp_flow *f = pmd->flows, *next;
-
     if (pmd->scratch) {
-        for (struct dp_flow *c = f; c; c = c->next) {
+        for (struct dp_flow *c = dead; c; c = c->next) {
             (void) pmd_credit_flow(pmd, c, true);
         }
         (void) pmd_credit_flush(pmd, true);
     }
+    /* The periodic walk may have stood on one of them; it starts over. */
     pmd->credit_walking = false;
     pmd->credit_pos = NULL;
+    /* The EMC holds pointers into the flows (emc.h, Lifetime). */
     emc_flush(pmd->emc);
-    for (; f; f = next) {
-        next = f->next;
-        dpcls_remove(pmd->cls, f->rule);
-        free(f);
+    while (dead) {
+        struct dp_flow *next = dead->next;
+        dpcls_remove(pmd->cls, dead->rule);
+        free(dead);
+        dead = next;
     }
-    pmd->flows = NULL;
-    pmd->n_flows = 0;
-    __atomic_store_n(&pmd->n_flows_pub, 0, __ATOMIC_RELAXED);
+    pmd->n_flows -= n_dead;
+    __atomic_store_n(&pmd->n_flows_pub, pmd->n_flows, __ATOMIC_RELAXED);
 }
 
-/* Does megaflow 'f' match exactly on one of the 'n' MACs (48-bit values,
- * dpif_private.h)? */
+/* Deletes every megaflow. */
+static void
+pmd_flush_flows(struct dpif_pmd *pmd)
+{
+    struct dp_flow *all = pmd->flows;
+
+    pmd->flows = NULL;
+    pmd_delete_flows(pmd, all, pmd->n_flows);
+}
+
+/* Does megaflow 'f' match exactly on one of the 'n' MACs (dpif_mac48()
+ * values)? */
 static bool
 flow_dl_dst_in(const struct dp_flow *f, const uint64_t *macs, unsigned n)
 {
-    uint64_t v = 0;
+    static const struct flow_eth_addr exact = {
+        .ea = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+    };
 
-    for (int i = 0; i < FLOW_ETH_ALEN; i++) {
-        if (f->mask.masks.dl_dst.ea[i] != 0xff) {
-            return false;
-        }
-        v = v << 8 | f->key.dl_dst.ea[i];
+    if (memcmp(&f->mask.masks.dl_dst, &exact, sizeof exact)) {
+        return false;
     }
+    uint64_t v = dpif_mac48(&f->key.dl_dst);
     for (unsigned i = 0; i < n; i++) {
         if (macs[i] == v) {
             return true;
@@ -211,8 +223,7 @@ flow_dl_dst_in(const struct dp_flow *f, const uint64_t *macs, unsigned n)
     return false;
 }
 
-/* Deletes the megaflows for the 'n' destination MACs, crediting them
- * first (as pmd_flush_flows()). */
+/* Deletes the megaflows for the 'n' destination MACs. */
 static void
 pmd_drop_dl_dst_flows(struct dpif_pmd *pmd, const uint64_t *macs, unsigned n)
 {
@@ -231,29 +242,10 @@ pmd_drop_dl_dst_flows(struct dpif_pmd *pmd, const uint64_t *macs, unsigned n)
         dead = f;
         n_dead++;
     }
-    if (!n_dead) {
-        return;
+    if (n_dead) {
+        pmd_delete_flows(pmd, dead, n_dead);
+        PMD_STAT_ADD(pmd, flows_invalidated, n_dead);
     }
-    if (pmd->scratch) {
-        for (struct dp_flow *f = dead; f; f = f->next) {
-            (void) pmd_credit_flow(pmd, f, true);
-        }
-        (void) pmd_credit_flush(pmd, true);
-    }
-    /* The walk may have stood on one of them; it starts over. */
-    pmd->credit_walking = false;
-    pmd->credit_pos = NULL;
-    /* The EMC holds pointers into the flows (emc.h, Lifetime). */
-    emc_flush(pmd->emc);
-    while (dead) {
-        struct dp_flow *next = dead->next;
-        dpcls_remove(pmd->cls, dead->rule);
-        free(dead);
-        dead = next;
-    }
-    pmd->n_flows -= n_dead;
-    __atomic_store_n(&pmd->n_flows_pub, pmd->n_flows, __ATOMIC_RELAXED);
-    PMD_STAT_ADD(pmd, flows_invalidated, n_dead);
 }
 
 /* Serves dpif_flows_changed_dl_dst() requests claimed up to 'claimed'

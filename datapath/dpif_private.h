@@ -89,6 +89,18 @@ struct dpif_pmd {
  * (an older tag) from one already reused (a newer tag). */
 #define DPIF_INVAL_MAC_MASK ((1ull << 48) - 1)
 
+/* A MAC as the ring's 48-bit value. */
+static inline uint64_t
+dpif_mac48(const struct flow_eth_addr *mac)
+{
+    uint64_t v = 0;
+
+    for (int i = 0; i < FLOW_ETH_ALEN; i++) {
+        v = v << 8 | mac->ea[i];
+    }
+    return v;
+}
+
 struct dpif {
     struct dpif_snapshot *snap;        /* published, acquire/release */
     uint64_t inval_claimed;            /* requests claimed, atomic */
