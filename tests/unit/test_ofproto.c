@@ -13,60 +13,27 @@
 #include <errno.h>
 #include <cmocka.h>
 
-#include "ofproto/ofproto_private.h"
+#include "ofproto_fixture.h"
 
 #define DP1 5   /* datapath numbers of OpenFlow ports 1..3 */
 #define DP2 9
 #define DP3 12
 
-static uint64_t fake_now_ms;
-static unsigned n_invalidations;
-static unsigned n_dl_dst_invalidations;     /* of them, for one address */
-static struct flow_eth_addr last_dl_dst;
-
-static uint64_t
-fake_clock(void)
-{
-    return fake_now_ms;
-}
-
-static void
-count_invalidation(void *aux, const struct flow_eth_addr *dl_dst)
-{
-    (void) aux;
-    n_invalidations++;
-    n_dl_dst_invalidations += dl_dst != NULL;
-    if (dl_dst) {
-        last_dl_dst = *dl_dst;
-    }
-}
 
 static int
 setup(void **state)
 {
-    struct ofproto *o;
+    struct ofproto *o = ofproto_fixture_create();
     uint32_t of;
 
-    fake_now_ms = 1000000;
-    ofproto_set_clock_for_testing(fake_clock);
-    assert_int_equal(ofproto_create(count_invalidation, NULL, &o), 0);
-    assert_int_equal(ofproto_add_bridge(o, "br0"), 0);
     assert_int_equal(ofproto_add_port(o, "br0", "p1", DP1, 1, &of), 0);
     assert_int_equal(ofproto_add_port(o, "br0", "p2", DP2, 2, &of), 0);
     assert_int_equal(ofproto_add_port(o, "br0", "p3", DP3, 3, &of), 0);
-    n_invalidations = 0;
-    n_dl_dst_invalidations = 0;
+    ofproto_fixture_reset_counts();
     *state = o;
     return 0;
 }
 
-static int
-teardown(void **state)
-{
-    ofproto_destroy(*state);
-    ofproto_set_clock_for_testing(NULL);
-    return 0;
-}
 
 /* ---- Helpers ---------------------------------------------------------- */
 
@@ -415,8 +382,7 @@ test_modify(void **state)
     mod1(o, OFPROTO_FM_ADD, "cookie=0x3,priority=60,in_port=2,"
          "actions=output:1");
     credit_rule(o, 0, "priority=100,in_port=1", 5);
-    n_invalidations = 0;
-    n_dl_dst_invalidations = 0;
+    ofproto_fixture_reset_counts();
 
     /* Strict: only the exact match and priority. */
     mod1(o, OFPROTO_FM_MODIFY_STRICT, "priority=100,in_port=1,"
@@ -435,8 +401,7 @@ test_modify(void **state)
                         "0,100,in_port=1 output:2,5\n"
                         "0,50,tcp,in_port=1 output:2,0\n");
     /* Matching nothing does not add (OF 1.3 §6.4) nor invalidate. */
-    n_invalidations = 0;
-    n_dl_dst_invalidations = 0;
+    ofproto_fixture_reset_counts();
     mod1(o, OFPROTO_FM_MODIFY, "in_port=3,actions=output:2");
     mod1(o, OFPROTO_FM_MODIFY_STRICT, "priority=99,in_port=1,"
          "actions=output:3");
@@ -459,8 +424,7 @@ test_delete(void **state)
          "actions=output:3");
     mod1(o, OFPROTO_FM_ADD, "cookie=0x22,table=1,in_port=2,"
          "actions=output:1");
-    n_invalidations = 0;
-    n_dl_dst_invalidations = 0;
+    ofproto_fixture_reset_counts();
 
     /* Strict needs the exact priority. */
     mod1(o, OFPROTO_FM_DELETE_STRICT, "table=0,priority=99,in_port=1");
@@ -550,8 +514,7 @@ test_modify_checked_per_table(void **state)
 
     mod1(o, OFPROTO_FM_ADD, "priority=10,in_port=1,actions=output:2");
     mod1(o, OFPROTO_FM_ADD, "table=5,priority=10,in_port=1,actions=drop");
-    n_invalidations = 0;
-    n_dl_dst_invalidations = 0;
+    ofproto_fixture_reset_counts();
     assert_int_equal(ofp_flow_mod_parse("in_port=1,actions=goto_table:3",
                                         OFP_PARSE_MODIFY, NULL, NULL, &fm,
                                         err, sizeof err), 0);
@@ -734,8 +697,7 @@ test_timeouts(void **state)
          "actions=output:1");
     mod1(o, OFPROTO_FM_ADD, "priority=10,idle_timeout=5,hard_timeout=20,"
          "in_port=3,actions=output:1");
-    n_invalidations = 0;
-    n_dl_dst_invalidations = 0;
+    ofproto_fixture_reset_counts();
 
     fake_now_ms += 4000;
     credit_rule(o, 0, "priority=10,in_port=1", 1);     /* idle restarts */
@@ -797,8 +759,7 @@ test_mac_aging(void **state)
     uint32_t dp;
 
     assert_int_equal(ofproto_set_mac_limits(o, "br0", 10, 0), 0);
-    n_invalidations = 0;
-    n_dl_dst_invalidations = 0;
+    ofproto_fixture_reset_counts();
     mac_learning_learn(b->ml, mac, 7, 2, fake_now_ms / 1000);
     fake_now_ms += 3000;
     assert_int_equal(ofproto_for_each_mac(o, "br0", mac_visit, seen), 0);

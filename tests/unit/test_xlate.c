@@ -17,44 +17,19 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "ofproto/ofproto_private.h"
+#include "ofproto_fixture.h"
 
 #define N_PORTS 5
 #define DP_BASE 10          /* OpenFlow port N is datapath port 10 + N */
 #define VLAN_CFI 0x1000
 
-static uint64_t fake_now_ms;
-static unsigned n_invalidations;
-static unsigned n_dl_dst_invalidations;     /* of them, for one address */
-static struct flow_eth_addr last_dl_dst;
-
-static uint64_t
-fake_clock(void)
-{
-    return fake_now_ms;
-}
-
-static void
-count_invalidation(void *aux, const struct flow_eth_addr *dl_dst)
-{
-    (void) aux;
-    n_invalidations++;
-    n_dl_dst_invalidations += dl_dst != NULL;
-    if (dl_dst) {
-        last_dl_dst = *dl_dst;
-    }
-}
 
 static int
 setup(void **state)
 {
-    struct ofproto *o;
+    struct ofproto *o = ofproto_fixture_create();
     uint32_t of;
 
-    fake_now_ms = 1000000;
-    ofproto_set_clock_for_testing(fake_clock);
-    assert_int_equal(ofproto_create(count_invalidation, NULL, &o), 0);
-    assert_int_equal(ofproto_add_bridge(o, "br0"), 0);
     for (uint32_t i = 1; i <= N_PORTS; i++) {
         char name[16];
         snprintf(name, sizeof name, "p%u", i);
@@ -62,19 +37,11 @@ setup(void **state)
                                           &of), 0);
         assert_int_equal(of, i);
     }
-    n_invalidations = 0;
-    n_dl_dst_invalidations = 0;
+    ofproto_fixture_reset_counts();
     *state = o;
     return 0;
 }
 
-static int
-teardown(void **state)
-{
-    ofproto_destroy(*state);
-    ofproto_set_clock_for_testing(NULL);
-    return 0;
-}
 
 /* ---- Helpers ---------------------------------------------------------- */
 
@@ -496,8 +463,7 @@ test_normal_eviction(void **state)
     struct ofproto *o = *state;
 
     assert_int_equal(ofproto_set_mac_limits(o, "br0", 0, 2), 0);
-    n_invalidations = 0;
-    n_dl_dst_invalidations = 0;
+    ofproto_fixture_reset_counts();
     assert_xlate(o, "in_port=1,dl_src=" MAC_A ",dl_dst=" BCAST, "12,13,14,15");
     assert_xlate(o, "in_port=2,dl_src=" MAC_B ",dl_dst=" BCAST, "11,13,14,15");
     assert_int_equal(n_invalidations, 2);
