@@ -69,9 +69,11 @@ struct vhost_rxq {
     /* Touched only by the PMD polling this queue. */
     struct vhost_ring *burst_ring;      /* ring of the chains below */
     unsigned n_chains;
+    uint32_t refused;            /* bit i: chains[i] was dropped, no packet */
     bool broken_seen;
     struct virtq_chain chains[DP_PACKET_BATCH_MAX];
 } __attribute__((aligned(CACHE_LINE)));
+_Static_assert(DP_PACKET_BATCH_MAX <= 32, "vhost_rxq.refused is 32 bits");
 
 /* Tx queue 'q': the guest's RX vring 2q. */
 struct vhost_txq {
@@ -343,7 +345,9 @@ iov_skip(struct iovec *iov, unsigned n, size_t skip)
     return i;
 }
 
-/* Checks one popped TX chain; a refused one is returned with length 0. */
+/* Checks one popped TX chain; a refused one is counted and logged here and
+ * returned with the rest of the burst, in order (VIRTIO_F_IN_ORDER, §2.7.9:
+ * buffers are used in the order they were made available). */
 static bool
 rx_chain_ok(struct port_vhost *pv, const struct vhost_ring *ring,
             struct virtq_chain *c)
@@ -365,7 +369,6 @@ rx_chain_ok(struct port_vhost *pv, const struct vhost_ring *ring,
         return true;
     }
     port_stat_add(&pv->up.stats.drops[why], 1);
-    virtq_push_used(ring->vq, c->head, 0);
     return false;
 }
 
@@ -432,6 +435,7 @@ port_vhost_rx_burst(struct port *p, unsigned qid,
     ring = __atomic_load_n(&rxq->ring, __ATOMIC_ACQUIRE);
     rxq->burst_ring = ring;
     rxq->n_chains = 0;
+    rxq->refused = 0;
     if (!ring) {
         return 0;
     }
@@ -446,15 +450,19 @@ port_vhost_rx_burst(struct port *p, unsigned qid,
             }
             break;
         }
-        if (!rx_chain_ok(pv, ring, c)) {
-            continue;           /* already returned to the guest */
+        if (RSW_UNLIKELY(!rx_chain_ok(pv, ring, c))) {
+            rxq->refused |= UINT32_C(1) << rxq->n_chains;
+        } else {
+            rx_prefetch_frame(ring, c);
         }
-        rx_prefetch_frame(ring, c);
         rxq->n_chains++;
     }
     /* Pass 2: the header copies. */
     for (unsigned i = 0; i < rxq->n_chains; i++) {
         struct virtq_chain *c = &rxq->chains[i];
+        if (RSW_UNLIKELY(rxq->refused & (UINT32_C(1) << i))) {
+            continue;
+        }
         rx_make_packet(ring, c, &batch->pkts[batch->n++], i);
         bytes += c->out_len - (uint32_t) ring->hdr_len;
         got++;
@@ -488,6 +496,7 @@ port_vhost_rx_release(struct port *p, unsigned qid)
     virtq_prefetch_bufs(ring->vq, DP_PACKET_BATCH_MAX,
                         (uint32_t) ring->hdr_len, false);
     rxq->n_chains = 0;
+    rxq->refused = 0;
     rxq->burst_ring = NULL;
 }
 

@@ -42,13 +42,14 @@ struct guest_mem;
      | VHOST_BIT(VIRTIO_RING_F_INDIRECT_DESC)                             \
      | VHOST_BIT(VIRTIO_RING_F_EVENT_IDX)                                 \
      | VHOST_BIT(VHOST_USER_F_PROTOCOL_FEATURES)                          \
-     | VHOST_BIT(VIRTIO_F_VERSION_1))
+     | VHOST_BIT(VIRTIO_F_VERSION_1) | VHOST_BIT(VIRTIO_F_IN_ORDER))
 /* A sensible default offer (CTRL_VQ off: the VMM would have to serve it). */
 #define VHOST_BACKEND_DEFAULT_FEATURES                                    \
     (VHOST_BIT(VIRTIO_F_VERSION_1) | VHOST_BIT(VIRTIO_NET_F_MRG_RXBUF)    \
      | VHOST_BIT(VIRTIO_NET_F_MQ) | VHOST_BIT(VIRTIO_NET_F_MTU)           \
      | VHOST_BIT(VIRTIO_RING_F_EVENT_IDX)                                 \
      | VHOST_BIT(VIRTIO_RING_F_INDIRECT_DESC)                             \
+     | VHOST_BIT(VIRTIO_F_IN_ORDER)                                       \
      | VHOST_BIT(VHOST_USER_F_PROTOCOL_FEATURES))
 
 /* Protocol features a backend may offer / offers by default. */

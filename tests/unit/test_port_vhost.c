@@ -163,13 +163,13 @@ fx_teardown(void **state)
 }
 
 /* Frontend with N_PAIRS pairs: memory, every vring (polled, no
- * interrupts), all enabled. */
+ * interrupts), all enabled; VERSION_1 and 'features'. */
 static void
-fe_setup(struct fx *f)
+fe_setup_features(struct fx *f, uint64_t features)
 {
     const struct vhost_frontend_config cfg = {
         .path = f->path,
-        .features = VHOST_BIT(VIRTIO_F_VERSION_1),
+        .features = VHOST_BIT(VIRTIO_F_VERSION_1) | features,
         .protocol_features = VHOST_BIT(VHOST_USER_PROTOCOL_F_MQ)
                              | VHOST_BIT(VHOST_USER_PROTOCOL_F_REPLY_ACK),
         .n_queue_pairs = N_PAIRS,
@@ -200,16 +200,26 @@ fe_setup(struct fx *f)
     WAIT_STATUS(f, "connected, rings ready, 2/2 queue pairs ready");
 }
 
-/* A guest TX frame (header + FRAME_LEN bytes of 'mark') on vring 'i'. */
 static void
+fe_setup(struct fx *f)
+{
+    fe_setup_features(f, 0);
+}
+
+/* A guest TX frame (header + FRAME_LEN bytes of 'mark') on vring 'i';
+ * returns its head. */
+static int
 guest_send(struct fx *f, unsigned i, uint8_t mark)
 {
     uint64_t gpa = BUF_BASE + 2048u * f->next_buf++;
     struct virtq_driver_buf b = {.gpa = gpa, .len = HDR_LEN + FRAME_LEN};
+    int head;
 
     memset(f->mem + gpa, 0, HDR_LEN);
     memset(f->mem + gpa + HDR_LEN, mark, FRAME_LEN);
-    assert_true(virtq_driver_add(&f->drv[i], &b, 1) >= 0);
+    head = virtq_driver_add(&f->drv[i], &b, 1);
+    assert_true(head >= 0);
+    return head;
 }
 
 /* A guest RX buffer on vring 'i'. */
@@ -375,6 +385,41 @@ test_pairs_at_run_time(void **state)
     assert_non_null(strstr(buf, "server on /tmp/rsw-pv-test-"));
 }
 
+/* VIRTIO_F_IN_ORDER (virtio 1.1 §2.6.9): chains refused in the middle of a
+ * burst (a runt, one outside memory) come back in the order the guest made
+ * them available, with the accepted ones around them -- the DPDK in-order
+ * driver frees its tx mbufs by position.  Each refusal is counted. */
+static void
+test_in_order_with_refused(void **state)
+{
+    struct fx *f = *state;
+    const unsigned txv = 1;             /* pair 0's guest TX vring */
+    int heads[5];
+    struct port_stats st;
+    uint32_t id, len;
+
+    fe_setup_features(f, VHOST_BIT(VIRTIO_F_IN_ORDER));
+    heads[0] = guest_send(f, txv, 0x11);
+    struct virtq_driver_buf runt = {.gpa = BUF_BASE, .len = HDR_LEN + 5};
+    heads[1] = virtq_driver_add(&f->drv[txv], &runt, 1);
+    heads[2] = guest_send(f, txv, 0x11);
+    struct virtq_driver_buf outside = {.gpa = MEM_SIZE, .len = 100};
+    heads[3] = virtq_driver_add(&f->drv[txv], &outside, 1);
+    heads[4] = guest_send(f, txv, 0x11);
+
+    assert_int_equal(port_rx(f, 0, 0x11), 3);
+    for (unsigned i = 0; i < 5; i++) {
+        assert_int_equal(virtq_driver_get_used(&f->drv[txv], &id, &len), 1);
+        assert_int_equal(id, (uint32_t) heads[i]);
+        assert_int_equal(len, 0);
+    }
+    assert_int_equal(virtq_driver_get_used(&f->drv[txv], &id, &len), 0);
+    port_get_stats(f->port, &st);
+    assert_int_equal(st.rx_packets, 3);
+    assert_int_equal(st.drops[PORT_DROP_RUNT], 1);
+    assert_int_equal(st.drops[PORT_DROP_BAD_DESC], 1);
+}
+
 static void
 test_bad_n_rxq(void **state RSW_UNUSED)
 {
@@ -418,6 +463,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_queue_pairs, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_pairs_at_run_time, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_in_order_with_refused, fx_setup,
                                         fx_teardown),
         cmocka_unit_test(test_bad_n_rxq),
     };
