@@ -259,6 +259,36 @@ test_lookup_batch(void **state)
     emc_destroy(emc);
 }
 
+/* Batch lookups that must go past the first slot: two keys with one hash
+ * (the first slot's tag agrees for both, only one key is there), a third
+ * with that hash that is in neither slot, and a dead first-slot entry. */
+static void
+test_lookup_batch_second_slot(void **state)
+{
+    const uint32_t h = 0x00010002;      /* slot 2, second slot 1 (of 16) */
+    struct fake_dp_flow fa = {.gen = 0, .id = 1}, fb = {.gen = 0, .id = 2};
+    struct flow a = make_key(1), b = make_key(2), c = make_key(3);
+    const struct flow *keys[4] = {&a, &b, &c, &b};
+    uint32_t hashes[4] = {h, h, h, h ^ 0x100};
+    void *results[4];
+    struct emc *emc;
+
+    (void) state;
+    assert_int_equal(emc_create(16, &emc), 0);
+    emc_insert(emc, &a, h, &fa, &fa.gen);
+    emc_insert(emc, &b, h, &fb, &fb.gen);
+    assert_int_equal(emc_lookup_batch(emc, keys, hashes, 4, results), 0x3);
+    assert_ptr_equal(results[0], &fa);
+    assert_ptr_equal(results[1], &fb);
+    assert_null(results[2]);
+    assert_null(results[3]);
+    emc_gen_kill(&fa.gen);
+    assert_int_equal(emc_lookup_batch(emc, keys, hashes, 4, results), 0x2);
+    assert_null(results[0]);
+    assert_ptr_equal(results[1], &fb);
+    emc_destroy(emc);
+}
+
 /* Many flows through a small cache: every hit must be the right flow. */
 static void
 test_thrash_consistency(void **state)
@@ -303,6 +333,7 @@ main(void)
         cmocka_unit_test(test_two_way_collisions),
         cmocka_unit_test(test_insert_probability),
         cmocka_unit_test(test_lookup_batch),
+        cmocka_unit_test(test_lookup_batch_second_slot),
         cmocka_unit_test(test_thrash_consistency),
     };
 
