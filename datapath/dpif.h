@@ -162,6 +162,7 @@ void dpif_synchronize(struct dpif *);
 struct dpif_pmd_stats {
     uint64_t packets;      /* received */
     uint64_t emc_hits;
+    uint64_t emc_bypassed; /* classified without the EMC (dpif_pmd.c) */
     uint64_t dpcls_hits;   /* megaflow hits */
     uint64_t upcalls;      /* misses sent to the slow path */
     uint64_t lost;         /* upcalls that failed (packet dropped) */

@@ -367,20 +367,47 @@ pmd_credit_fresh(struct dpif_pmd *pmd, struct pmd_scratch *s)
     s->n_fresh = 0;
 }
 
-static void
-pmd_classify(struct dpif_pmd *pmd, struct pmd_scratch *s, unsigned n,
-             uint32_t in_port)
-{
-    uint32_t hits, cls_hits, all = n == 32 ? UINT32_MAX : (1u << n) - 1;
+/* EMC bypass.  The exact-match cache pays only when its hits are common.
+ * With more live microflows than entries (100,000 or a million flows over
+ * 8,192 entries) nearly every lookup misses, and each packet pays the
+ * full-key hash, the entry prefetches, the probes and the insertions for
+ * nothing before the megaflow classifier answers anyway.  So each PMD
+ * samples: it uses the EMC for PMD_EMC_PROBE_BURSTS bursts, and if fewer
+ * than one lookup in PMD_EMC_MIN_HIT_RATIO hit, it leaves the EMC (and the
+ * hash) out for the next PMD_EMC_SKIP_BURSTS bursts, then probes again.  A
+ * probe fills the EMC as usual, so a traffic mix that became cache-friendly
+ * is back on the EMC within one skip period (~32,000 packets, a few ms at
+ * line rate).  Packets classified during a skip count as emc_bypassed. */
+#define PMD_EMC_PROBE_BURSTS 64
+#define PMD_EMC_SKIP_BURSTS 1024
+#define PMD_EMC_MIN_HIT_RATIO 8
 
-    for (unsigned i = 0; i < n; i++) {
-        struct dp_packet *p = &s->batch.pkts[i];
-        struct flow_parse_info info;
-        /* Only the private header copy is parsed (dp_packet.h). */
-        (void) flow_extract_prefix(p->hdr, p->copy_len, p->frame_len, in_port,
-                                   &s->keys[i], &info);
-        flow_parse_stats_count(&s->parse, &info);
+static bool
+pmd_emc_wanted(struct dpif_pmd *pmd)
+{
+    if (RSW_LIKELY(pmd->emc_bursts_left)) {
+        pmd->emc_bursts_left--;
+        return !pmd->emc_skipping;
     }
+    if (!pmd->emc_skipping
+        && pmd->emc_probe_hits * PMD_EMC_MIN_HIT_RATIO
+           < pmd->emc_probe_lookups) {
+        pmd->emc_skipping = true;
+        pmd->emc_bursts_left = PMD_EMC_SKIP_BURSTS - 1;
+        return false;
+    }
+    pmd->emc_skipping = false;
+    pmd->emc_probe_lookups = pmd->emc_probe_hits = 0;
+    pmd->emc_bursts_left = PMD_EMC_PROBE_BURSTS - 1;
+    return true;
+}
+
+/* Looks the burst up in the EMC; returns the hit bitmap. */
+static uint32_t
+pmd_emc_lookup(struct dpif_pmd *pmd, struct pmd_scratch *s, unsigned n)
+{
+    uint32_t hits;
+
     /* A separate pass: the parser writes a key field by field and the hash
      * reads it a word at a time; a word load that spans several pending
      * stores cannot be forwarded and waits for the store buffer to drain,
@@ -390,9 +417,34 @@ pmd_classify(struct dpif_pmd *pmd, struct pmd_scratch *s, unsigned n,
         s->key_ptrs[i] = &s->keys[i];
     }
     hits = emc_lookup_batch(pmd->emc, s->key_ptrs, s->hashes, n, s->flows);
+    pmd->emc_probe_lookups += n;
+    pmd->emc_probe_hits += (uint32_t) __builtin_popcount(hits);
     PMD_STAT_ADD(pmd, emc_hits, __builtin_popcount(hits));
-    if (hits == all) {
-        return;
+    return hits;
+}
+
+static void
+pmd_classify(struct dpif_pmd *pmd, struct pmd_scratch *s, unsigned n,
+             uint32_t in_port)
+{
+    uint32_t hits = 0, cls_hits, all = n == 32 ? UINT32_MAX : (1u << n) - 1;
+    bool use_emc = pmd_emc_wanted(pmd);
+
+    for (unsigned i = 0; i < n; i++) {
+        struct dp_packet *p = &s->batch.pkts[i];
+        struct flow_parse_info info;
+        /* Only the private header copy is parsed (dp_packet.h). */
+        (void) flow_extract_prefix(p->hdr, p->copy_len, p->frame_len, in_port,
+                                   &s->keys[i], &info);
+        flow_parse_stats_count(&s->parse, &info);
+    }
+    if (use_emc) {
+        hits = pmd_emc_lookup(pmd, s, n);
+        if (hits == all) {
+            return;
+        }
+    } else {
+        PMD_STAT_ADD(pmd, emc_bypassed, n);
     }
     for (unsigned i = 0; i < n; i++) {
         s->key_ptrs[i] = hits & (1u << i) ? NULL : &s->keys[i];
@@ -406,9 +458,15 @@ pmd_classify(struct dpif_pmd *pmd, struct pmd_scratch *s, unsigned n,
         }
         if (cls_hits & (1u << i)) {
             s->flows[i] = f;
-            emc_maybe_insert(pmd->emc, &s->keys[i], s->hashes[i], f, &f->gen);
+            if (use_emc) {
+                emc_maybe_insert(pmd->emc, &s->keys[i], s->hashes[i], f,
+                                 &f->gen);
+            }
         } else {
-            s->flows[i] = pmd_upcall(pmd, &s->keys[i], s->hashes[i],
+            /* Rare: the hash a bypassed burst skipped is made here. */
+            uint32_t hash = use_emc ? s->hashes[i]
+                                    : flow_hash(&s->keys[i], 0);
+            s->flows[i] = pmd_upcall(pmd, &s->keys[i], hash,
                                      &s->uninstalled[i]);
         }
     }

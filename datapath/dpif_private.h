@@ -77,6 +77,10 @@ struct dpif_pmd {
     uint64_t inval_done;               /* dl_dst requests handled */
     uint64_t last_tsc;                 /* end of the last iteration */
     struct pmd_scratch *scratch;
+    /* EMC bypass (pmd_emc_wanted() in dpif_pmd.c). */
+    uint32_t emc_bursts_left;          /* of the current probe or skip */
+    uint32_t emc_probe_lookups, emc_probe_hits;
+    bool emc_skipping;
     /* Periodic credit walk (upcall.h statistics attribution). */
     bool credit_walking;
     struct dp_flow *credit_pos;        /* next megaflow of the walk */

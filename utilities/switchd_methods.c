@@ -100,6 +100,7 @@ method_pmd_stats_show(void *aux, int argc RSW_UNUSED,
         json_object_object_add(o, "numa", json_object_new_int(info.numa));
         JSON_ADD_U64(o, "packets", s->packets);
         JSON_ADD_U64(o, "emc_hits", s->emc_hits);
+        JSON_ADD_U64(o, "emc_bypassed", s->emc_bypassed);
         JSON_ADD_U64(o, "megaflow_hits", s->dpcls_hits);
         JSON_ADD_U64(o, "upcalls", s->upcalls);
         JSON_ADD_U64(o, "lost", s->lost);

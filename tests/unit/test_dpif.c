@@ -28,6 +28,7 @@ struct mem_port {
     struct port up;
     uint64_t to_send;        /* frames left to receive (atomic) */
     int stream;              /* full bursts, regardless (atomic) */
+    int distinct;            /* every frame its own dl_src (atomic) */
     uint64_t sent;           /* frames handed to the PMD (atomic) */
     uint64_t tx_packets, tx_bytes;   /* atomic */
 };
@@ -44,6 +45,7 @@ mem_rx_burst(struct port *p, unsigned qid, struct dp_packet_batch *b)
 {
     struct mem_port *m = (struct mem_port *) p;
     bool stream = __atomic_load_n(&m->stream, __ATOMIC_ACQUIRE);
+    bool distinct = __atomic_load_n(&m->distinct, __ATOMIC_ACQUIRE);
     uint64_t left = stream ? DP_PACKET_BATCH_MAX
                            : __atomic_load_n(&m->to_send, __ATOMIC_ACQUIRE);
     uint64_t k = __atomic_load_n(&m->sent, __ATOMIC_RELAXED);
@@ -57,6 +59,10 @@ mem_rx_burst(struct port *p, unsigned qid, struct dp_packet_batch *b)
         pkt->hdr[5] = (uint8_t) v;          /* dl_dst */
         pkt->hdr[6] = 0x02;                 /* dl_src 02:... */
         pkt->hdr[11] = 0x01;
+        if (distinct) {                     /* a microflow per frame */
+            uint32_t id = (uint32_t) (k + n);
+            memcpy(&pkt->hdr[7], &id, sizeof id);
+        }
         pkt->hdr[12] = 0x88;                /* a local Ethertype */
         pkt->hdr[13] = 0xb5;
         pkt->copy_len = 64;
@@ -537,6 +543,47 @@ test_dl_dst_invalidation(void **state)
     fix_free(fx);
 }
 
+/* The EMC bypass (dpif_pmd.c): a stream of distinct microflows (over the
+ * same three megaflows) turns the EMC off for most bursts; once the stream
+ * repeats three microflows again, the next probe turns it back on. */
+static void
+test_emc_bypass(void **state)
+{
+    struct fix *fx = fix_new(0, 60000);
+    struct dpif_pmd_info a, b;
+    int i;
+
+    (void) state;
+    __atomic_store_n(&fx->in->distinct, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&fx->in->stream, 1, __ATOMIC_RELEASE);
+    for (i = 0; i < 5000; i++) {
+        dpif_pmd_info(fx->dp, 0, &a);
+        if (a.stats.emc_bypassed > 100000) {
+            break;
+        }
+        sleep_ms(1);
+    }
+    assert_true(a.stats.emc_bypassed > 100000);
+    /* Probes only: at most one burst in 17 looked the EMC up. */
+    assert_true(a.stats.packets - a.stats.emc_bypassed
+                < a.stats.packets / 8);
+    assert_int_equal(a.n_flows, IN_PORT_FRAMES);
+
+    __atomic_store_n(&fx->in->distinct, 0, __ATOMIC_RELEASE);
+    for (i = 0; i < 5000; i++) {
+        dpif_pmd_info(fx->dp, 0, &a);
+        sleep_ms(20);
+        dpif_pmd_info(fx->dp, 0, &b);
+        if (b.stats.emc_bypassed == a.stats.emc_bypassed
+            && b.stats.emc_hits > a.stats.emc_hits + 1000) {
+            break;
+        }
+    }
+    assert_true(i < 5000);
+    __atomic_store_n(&fx->in->stream, 0, __ATOMIC_RELEASE);
+    fix_free(fx);
+}
+
 int
 main(void)
 {
@@ -547,6 +594,7 @@ main(void)
         cmocka_unit_test(test_credit_table_full),
         cmocka_unit_test(test_invalidation_guarantee),
         cmocka_unit_test(test_dl_dst_invalidation),
+        cmocka_unit_test(test_emc_bypass),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
