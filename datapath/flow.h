@@ -218,6 +218,8 @@ flow_equal(const struct flow *a, const struct flow *b)
     const flow_u64 *wb = flow_u64s(b);
     uint64_t diff = 0;
 
+    /* Unrolled: -O2 kept a 19-trip loop, a counter and a branch per word. */
+#pragma GCC unroll 32
     for (size_t i = 0; i < FLOW_U64S; i++) {
         diff |= wa[i] ^ wb[i];
     }
