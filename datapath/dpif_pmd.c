@@ -373,14 +373,28 @@ pmd_credit_fresh(struct dpif_pmd *pmd, struct pmd_scratch *s)
  * full-key hash, the entry prefetches, the probes and the insertions for
  * nothing before the megaflow classifier answers anyway.  So each PMD
  * samples: it uses the EMC for PMD_EMC_PROBE_BURSTS bursts, and if fewer
- * than one lookup in PMD_EMC_MIN_HIT_RATIO hit, it leaves the EMC (and the
- * hash) out for the next PMD_EMC_SKIP_BURSTS bursts, then probes again.  A
- * probe fills the EMC as usual, so a traffic mix that became cache-friendly
- * is back on the EMC within one skip period (~32,000 packets, a few ms at
- * line rate).  Packets classified during a skip count as emc_bypassed. */
+ * than one lookup in PMD_EMC_MIN_HIT_RATIO hit while most of the window's
+ * insertions evicted a live entry -- the EMC is too small, not still
+ * warming up: insertion is probabilistic (emc_maybe_insert), so filling
+ * it for a thousand microflows takes many windows -- it leaves the EMC
+ * (and the hash) out for the next PMD_EMC_SKIP_BURSTS bursts, then probes
+ * again.  A traffic mix that became cache-friendly is back on the EMC
+ * within one skip period (~32,000 packets, a few ms at line rate).
+ * Packets classified during a skip count as emc_bypassed. */
 #define PMD_EMC_PROBE_BURSTS 64
 #define PMD_EMC_SKIP_BURSTS 1024
 #define PMD_EMC_MIN_HIT_RATIO 8
+
+static bool
+pmd_emc_thrashing(const struct dpif_pmd *pmd)
+{
+    uint64_t ins = emc_insertions(pmd->emc) - pmd->emc_probe_insertions;
+    uint64_t evi = emc_evictions(pmd->emc) - pmd->emc_probe_evictions;
+
+    return pmd->emc_probe_hits * PMD_EMC_MIN_HIT_RATIO
+               < pmd->emc_probe_lookups
+           && ins && evi * 2 > ins;
+}
 
 static bool
 pmd_emc_wanted(struct dpif_pmd *pmd)
@@ -389,15 +403,15 @@ pmd_emc_wanted(struct dpif_pmd *pmd)
         pmd->emc_bursts_left--;
         return !pmd->emc_skipping;
     }
-    if (!pmd->emc_skipping
-        && pmd->emc_probe_hits * PMD_EMC_MIN_HIT_RATIO
-           < pmd->emc_probe_lookups) {
+    if (!pmd->emc_skipping && pmd_emc_thrashing(pmd)) {
         pmd->emc_skipping = true;
         pmd->emc_bursts_left = PMD_EMC_SKIP_BURSTS - 1;
         return false;
     }
     pmd->emc_skipping = false;
     pmd->emc_probe_lookups = pmd->emc_probe_hits = 0;
+    pmd->emc_probe_insertions = emc_insertions(pmd->emc);
+    pmd->emc_probe_evictions = emc_evictions(pmd->emc);
     pmd->emc_bursts_left = PMD_EMC_PROBE_BURSTS - 1;
     return true;
 }

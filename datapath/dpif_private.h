@@ -80,6 +80,7 @@ struct dpif_pmd {
     /* EMC bypass (pmd_emc_wanted() in dpif_pmd.c). */
     uint32_t emc_bursts_left;          /* of the current probe or skip */
     uint32_t emc_probe_lookups, emc_probe_hits;
+    uint64_t emc_probe_insertions, emc_probe_evictions;  /* at its start */
     bool emc_skipping;
     /* Periodic credit walk (upcall.h statistics attribution). */
     bool credit_walking;

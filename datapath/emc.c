@@ -25,6 +25,7 @@ struct emc {
     uint32_t prng;              /* xorshift32 state, never 0 */
     uint32_t sweep_pos;
     uint64_t sweep_passes;
+    uint64_t insertions, evictions;
 };
 
 /* Marsaglia's xorshift32: a few cycles, and the insertion decision needs
@@ -214,8 +215,22 @@ emc_insert(struct emc *emc, const struct flow *key, uint32_t hash,
         victim = e2;
     } else {
         victim = emc_prng(emc) & 1 ? e1 : e2;
+        emc->evictions++;
     }
+    emc->insertions++;
     emc_entry_set(victim, key, hash, dp_flow, live_gen, gen);
+}
+
+uint64_t
+emc_evictions(const struct emc *emc)
+{
+    return emc->evictions;
+}
+
+uint64_t
+emc_insertions(const struct emc *emc)
+{
+    return emc->insertions;
 }
 
 bool

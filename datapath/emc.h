@@ -109,6 +109,13 @@ void emc_insert(struct emc *, const struct flow *key, uint32_t hash,
 bool emc_maybe_insert(struct emc *, const struct flow *key, uint32_t hash,
                       void *dp_flow, const uint32_t *live_gen);
 
+/* Live entries emc_insert() replaced with another key since creation: an
+ * EMC that evicts on most insertions is smaller than the traffic's
+ * microflow set (a warming one fills empty slots instead). */
+uint64_t emc_evictions(const struct emc *);
+/* Entries emc_insert() wrote since creation. */
+uint64_t emc_insertions(const struct emc *);
+
 /* Empties every slot. */
 void emc_flush(struct emc *);
 

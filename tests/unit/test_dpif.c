@@ -556,18 +556,32 @@ test_emc_bypass(void **state)
     (void) state;
     __atomic_store_n(&fx->in->distinct, 1, __ATOMIC_RELEASE);
     __atomic_store_n(&fx->in->stream, 1, __ATOMIC_RELEASE);
-    for (i = 0; i < 5000; i++) {
+    /* Once the EMC is full (8,192 entries, 1 insertion in 100 misses) it
+     * evicts on every insertion and the bypass engages. */
+    for (i = 0; i < 10000; i++) {
         dpif_pmd_info(fx->dp, 0, &a);
-        if (a.stats.emc_bypassed > 100000) {
+        if (a.stats.emc_bypassed > 0) {
             break;
         }
         sleep_ms(1);
     }
-    assert_true(a.stats.emc_bypassed > 100000);
-    /* Probes only: at most one burst in 17 looked the EMC up. */
-    assert_true(a.stats.packets - a.stats.emc_bypassed
-                < a.stats.packets / 8);
-    assert_int_equal(a.n_flows, IN_PORT_FRAMES);
+    assert_true(a.stats.emc_bypassed > 0);
+    /* Once the EMC is full, probes only: one burst in 17 looks it up (the
+     * last empty slots fill slowly, so allow for a few windows). */
+    uint64_t packets = 0, bypassed = 0;
+    for (i = 0; i < 50; i++) {
+        dpif_pmd_info(fx->dp, 0, &a);
+        sleep_ms(100);
+        dpif_pmd_info(fx->dp, 0, &b);
+        packets = b.stats.packets - a.stats.packets;
+        bypassed = b.stats.emc_bypassed - a.stats.emc_bypassed;
+        if (packets > 10000 && packets - bypassed < packets / 10) {
+            break;
+        }
+    }
+    assert_true(packets > 10000);
+    assert_true(packets - bypassed < packets / 10);
+    assert_int_equal(b.n_flows, IN_PORT_FRAMES);
 
     __atomic_store_n(&fx->in->distinct, 0, __ATOMIC_RELEASE);
     for (i = 0; i < 5000; i++) {

@@ -277,6 +277,9 @@ test_lookup_batch_second_slot(void **state)
     assert_int_equal(emc_create(16, &emc), 0);
     emc_insert(emc, &a, h, &fa, &fa.gen);
     emc_insert(emc, &b, h, &fb, &fb.gen);
+    emc_insert(emc, &b, h, &fb, &fb.gen);       /* same key: no eviction */
+    assert_int_equal(emc_insertions(emc), 3);
+    assert_int_equal(emc_evictions(emc), 0);
     assert_int_equal(emc_lookup_batch(emc, keys, hashes, 4, results), 0x3);
     assert_ptr_equal(results[0], &fa);
     assert_ptr_equal(results[1], &fb);
@@ -286,6 +289,14 @@ test_lookup_batch_second_slot(void **state)
     assert_int_equal(emc_lookup_batch(emc, keys, hashes, 4, results), 0x2);
     assert_null(results[0]);
     assert_ptr_equal(results[1], &fb);
+    /* c takes a's dead slot; then a live one must go. */
+    struct fake_dp_flow fc = {.gen = 0, .id = 3};
+    emc_insert(emc, &c, h, &fc, &fc.gen);
+    assert_int_equal(emc_evictions(emc), 0);
+    emc_gen_revive(&fa.gen);
+    emc_insert(emc, &a, h, &fa, &fa.gen);
+    assert_int_equal(emc_insertions(emc), 5);
+    assert_int_equal(emc_evictions(emc), 1);
     emc_destroy(emc);
 }
 
