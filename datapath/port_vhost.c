@@ -346,7 +346,7 @@ iov_skip(struct iovec *iov, unsigned n, size_t skip)
 }
 
 /* Checks one popped TX chain; a refused one is counted and logged here and
- * returned with the rest of the burst, in order (VIRTIO_F_IN_ORDER, §2.7.9:
+ * returned with the rest of the burst, in order (VIRTIO_F_IN_ORDER, §2.6.9:
  * buffers are used in the order they were made available). */
 static bool
 rx_chain_ok(struct port_vhost *pv, const struct vhost_ring *ring,
