@@ -494,6 +494,21 @@ bad_value(struct act_parse *ap, const struct act_word *w,
     return act_error(ap, "'%.*s': %s", (int) t->len, t->text, w->bad);
 }
 
+/* ACTION:N with N <= 'max': 0 with *v set, or the error for a missing
+ * value (w->syntax) or a bad number (w->bad). */
+static int
+parse_uint_arg(struct act_parse *ap, const struct act_word *w,
+               const struct act_token *t, uint32_t max, uint32_t *v)
+{
+    if (!has_value(t)) {
+        return want_syntax(ap, w, t);
+    }
+    if (!dp_parse_uint(t->val, t->val_len, max, v)) {
+        return bad_value(ap, w, t);
+    }
+    return 0;
+}
+
 /* strip_vlan, pop_vlan, dec_ttl: no argument. */
 static int
 parse_bare(struct act_parse *ap, const struct act_word *w,
@@ -539,12 +554,10 @@ parse_vlan_arg(struct act_parse *ap, const struct act_word *w,
                const struct act_token *t, struct ofp_action *a)
 {
     uint32_t v;
+    int err = parse_uint_arg(ap, w, t, w->arg, &v);
 
-    if (!has_value(t)) {
-        return want_syntax(ap, w, t);
-    }
-    if (!dp_parse_uint(t->val, t->val_len, w->arg, &v)) {
-        return bad_value(ap, w, t);
+    if (err) {
+        return err;
     }
     if (w->type == OFPACT_SET_VLAN_VID) {
         a->vid = (uint16_t) v;
@@ -559,13 +572,13 @@ parse_push_vlan(struct act_parse *ap, const struct act_word *w,
                 const struct act_token *t, struct ofp_action *a)
 {
     uint32_t v;
+    int err = parse_uint_arg(ap, w, t, 0xffff, &v);
 
-    if (!has_value(t)) {
-        return want_syntax(ap, w, t);
+    if (err) {
+        return err;
     }
     /* 802.1Q customer tag or 802.1ad service tag (OpenFlow 1.3 §5.12). */
-    if (!dp_parse_uint(t->val, t->val_len, 0xffff, &v)
-        || (v != 0x8100 && v != 0x88a8)) {
+    if (v != 0x8100 && v != 0x88a8) {
         return bad_value(ap, w, t);
     }
     a->tpid = (uint16_t) v;
@@ -577,12 +590,10 @@ parse_goto_table(struct act_parse *ap, const struct act_word *w,
                  const struct act_token *t, struct ofp_action *a)
 {
     uint32_t v;
+    int err = parse_uint_arg(ap, w, t, OFP_TABLE_CURRENT - 1, &v);
 
-    if (!has_value(t)) {
-        return want_syntax(ap, w, t);
-    }
-    if (!dp_parse_uint(t->val, t->val_len, OFP_TABLE_CURRENT - 1, &v)) {
-        return bad_value(ap, w, t);
+    if (err) {
+        return err;
     }
     a->table = (uint8_t) v;
     return 0;
@@ -731,11 +742,12 @@ parse_mod_nw_tos(struct act_parse *ap, const struct act_word *w,
 {
     char dscp[16];
     uint32_t tos;
+    int err = parse_uint_arg(ap, w, t, 255, &tos);
 
-    if (!has_value(t)) {
-        return want_syntax(ap, w, t);
+    if (err) {
+        return err;
     }
-    if (!dp_parse_uint(t->val, t->val_len, 255, &tos) || (tos & 3)) {
+    if (tos & 3) {
         return bad_value(ap, w, t);
     }
     snprintf(dscp, sizeof dscp, "%" PRIu32, tos >> 2);
