@@ -56,15 +56,6 @@ no_sync(void *aux RSW_UNUSED)
 {
 }
 
-static double
-now_sec(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* The switch's control thread: serves the port's vhost-user socket. */
 static void *
 control_main(void *arg)
@@ -113,8 +104,8 @@ status_has(struct fx *f, const char *what)
 
 #define WAIT_STATUS(f, what)                                            \
     do {                                                                \
-        double deadline__ = now_sec() + 3;                              \
-        while (!status_has(f, what) && now_sec() < deadline__) {        \
+        double deadline__ = tu_now_sec() + 3;                           \
+        while (!status_has(f, what) && tu_now_sec() < deadline__) {     \
             usleep(1000);                                               \
         }                                                               \
         assert_true(status_has(f, what));                               \

@@ -652,15 +652,6 @@ test_add_rem_mem_reg(void **state)
 
 /* ---- Resource hygiene -------------------------------------------------- */
 
-static double
-now_sec(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void
 test_repeated_mem_table_and_num(void **state)
 {
@@ -668,7 +659,7 @@ test_repeated_mem_table_and_num(void **state)
     struct vhost_user_msg mem, num;
     unsigned fds0, maps0;
     long rss0;
-    double t0 = now_sec();
+    double t0 = tu_now_sec();
 
     tb_negotiate(t, ALL_PF, true);
     assert_int_equal(tb_mem_table(t, t->mfd), 0);
@@ -708,7 +699,7 @@ test_repeated_mem_table_and_num(void **state)
     assert_true(t->ready[0]);
     assert_int_equal(vhost_backend_get_stats(t->b)->refused
                      [VHOST_USER_REFUSED_HANDLER], 0);
-    print_message("100k messages in %.2f s\n", now_sec() - t0);
+    print_message("100k messages in %.2f s\n", tu_now_sec() - t0);
 }
 
 static void

@@ -183,20 +183,11 @@ fx_teardown(void **state)
     return 0;
 }
 
-static double
-now_sec(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Runs the frontend's loop until 'cond' or 3 s. */
 #define WAIT_FOR(fe, cond)                                              \
     do {                                                                \
-        double deadline__ = now_sec() + 3;                              \
-        while (!(cond) && now_sec() < deadline__) {                     \
+        double deadline__ = tu_now_sec() + 3;                           \
+        while (!(cond) && tu_now_sec() < deadline__) {                  \
             assert_int_equal(vhost_frontend_process(fe, 5), 0);         \
         }                                                               \
         assert_true(cond);                                              \
@@ -306,9 +297,9 @@ test_client_setup_and_replay(void **state)
     fe_configure(f, fe, 0);
     WAIT_FOR(fe, r_ready(r) == 0xf);
     vhost_frontend_destroy(fe);
-    double deadline = now_sec() + 3;
+    double deadline = tu_now_sec() + 3;
     while (__atomic_load_n(&r->disconnects, __ATOMIC_SEQ_CST) < 1
-           && now_sec() < deadline) {
+           && tu_now_sec() < deadline) {
         usleep(1000);
     }
     r_pause(r);
@@ -330,8 +321,8 @@ test_state_recorded_before_connect(void **state)
     /* No backend yet: the client keeps retrying with backoff while the
      * setup is recorded; it is all sent once the backend appears. */
     fe_configure(f, fe, -ENOTCONN);
-    double t0 = now_sec();
-    while (now_sec() - t0 < 0.2) {
+    double t0 = tu_now_sec();
+    while (tu_now_sec() - t0 < 0.2) {
         assert_int_equal(vhost_frontend_process(fe, 10), 0);
     }
     assert_false(vhost_frontend_is_ready(fe));
@@ -359,8 +350,8 @@ test_server_mode_reconnect(void **state)
     /* Now the frontend (server) goes away: the client backend resets and
      * reconnects by itself when a server reappears. */
     vhost_frontend_destroy(fe);
-    double deadline = now_sec() + 3;
-    while (r_ready(r) && now_sec() < deadline) {
+    double deadline = tu_now_sec() + 3;
+    while (r_ready(r) && tu_now_sec() < deadline) {
         usleep(1000);
     }
     assert_int_equal(r_ready(r), 0);

@@ -12,9 +12,20 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vhost/vhost_user.h"
+
+/* Monotonic seconds, for the tests' deadlines. */
+static inline double
+tu_now_sec(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 /* Open fds of this process. */
 static inline unsigned
