@@ -6,6 +6,8 @@
 
 #define RSW_MUST_CHECK __attribute__((warn_unused_result))
 #define RSW_UNUSED __attribute__((unused))
+/* For the few hot helpers the compiler would otherwise call per packet. */
+#define RSW_ALWAYS_INLINE inline __attribute__((always_inline))
 #define RSW_LIKELY(x) __builtin_expect(!!(x), 1)
 #define RSW_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define RSW_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -4,6 +4,7 @@
  * validated and translated them; this file only copies. */
 #include "virtio_net.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -142,23 +143,16 @@ cursor_skip_hdr(struct rx_cursor *cur, size_t hdr_len)
 }
 
 /* Writes the header at the start of chain 'c' (at least 'hdr_len'
- * writable bytes: rx_check_chain).  In the usual case it is two
- * fixed-size stores from the caller's header and a register, not a memcpy
- * of a stack copy just written: a load that a narrower pending store
- * cannot forward to waits for every older store to complete, and the
- * older stores are this burst's frame bytes going into lines the driver's
- * core owns -- that wait was a fifth of the switch core's time. */
+ * writable bytes: rx_check_chain); split across buffers only if the
+ * driver split it. */
 static void
 rx_write_hdr(const struct virtq_chain *c, size_t hdr_len,
              const struct virtio_net_hdr *hdr, uint16_t num_buffers)
 {
     const struct iovec *iov = &c->iov[c->n_out];
-    const size_t nb_off = offsetof(struct virtio_net_hdr, num_buffers);
 
-    if (RSW_LIKELY(hdr_len == sizeof *hdr && iov[0].iov_len >= hdr_len)) {
-        uint8_t *dst = iov[0].iov_base;
-        memcpy(dst, hdr, nb_off);
-        memcpy(dst + nb_off, &num_buffers, sizeof num_buffers);
+    if (RSW_LIKELY(iov[0].iov_len >= hdr_len)) {
+        virtio_net_hdr_store(iov[0].iov_base, hdr_len, hdr, num_buffers);
         return;
     }
     struct virtio_net_hdr h = *hdr;
@@ -318,6 +312,43 @@ rx_push_mrg(struct virtq *q, size_t hdr_len, const struct virtio_net_hdr *hdr,
     return VIRTIO_NET_OK;
 }
 
+/* The usual case in one step: the next chain is a single buffer that holds
+ * the header and the whole frame, so no iovec list is built (§5.1.6.3.1:
+ * one buffer, num_buffers 1).  false if it is not: nothing was consumed
+ * and the general path takes the chain. */
+static bool
+rx_push_one_buf(struct virtq *q, size_t hdr_len,
+                const struct virtio_net_hdr *hdr, const struct frame_src *f,
+                enum virtio_net_xfer_error *err)
+{
+    struct virtq_buf b;
+    int r = virtq_pop_one_buf(q, true, &b);
+
+    if (r == -EAGAIN) {
+        return false;
+    }
+    if (r <= 0) {
+        *err = r < 0 ? VIRTIO_NET_ERR_BROKEN : VIRTIO_NET_ERR_NO_BUFS;
+        return true;
+    }
+    /* A short buffer: rx_check_chain's refusal and counters apply. */
+    if (b.len < hdr_len || b.len - hdr_len < f->left) {
+        virtq_unpop(q, 1);
+        return false;
+    }
+    uint8_t *dst = (uint8_t *) b.hva + hdr_len;
+    for (unsigned i = 0; i < f->n; i++) {
+        if (f->iov[i].iov_len) {
+            memcpy(dst, f->iov[i].iov_base, f->iov[i].iov_len);
+            dst += f->iov[i].iov_len;
+        }
+    }
+    virtio_net_hdr_store(b.hva, hdr_len, hdr, 1);  /* last, so frame first */
+    virtq_push_used(q, b.head, (uint32_t) (hdr_len + f->left));
+    *err = VIRTIO_NET_OK;
+    return true;
+}
+
 enum virtio_net_xfer_error
 virtio_net_rx_push(struct virtq *q, size_t hdr_len, bool mergeable,
                    const struct virtio_net_hdr *hdr, const struct iovec *iov,
@@ -334,6 +365,10 @@ virtio_net_rx_push(struct virtq *q, size_t hdr_len, bool mergeable,
     /* Used lengths are 32-bit (§2.6.8). */
     if (f.left > UINT32_MAX - hdr_len) {
         return VIRTIO_NET_ERR_TOO_BIG;
+    }
+    enum virtio_net_xfer_error err;
+    if (RSW_LIKELY(rx_push_one_buf(q, hdr_len, hdr, &f, &err))) {
+        return err;
     }
     if (mergeable) {
         return rx_push_mrg(q, hdr_len, hdr, &f);

@@ -40,6 +40,28 @@ struct virtio_net_hdr {
     uint16_t num_buffers; /* present only with VERSION_1 or MRG_RXBUF */
 } __attribute__((packed));
 
+/* Writes the header of a packet spread over 'num_buffers' buffers at 'dst'
+ * ('hdr_len' bytes, 10 or 12, writable).  With 12 it is two fixed-size
+ * stores, from 'hdr' and from a register, never a copy of a stack header
+ * just written: a load that a narrower pending store cannot forward to
+ * waits for every older store to complete, and the older stores are frame
+ * bytes going into lines the driver's core owns. */
+static inline void
+virtio_net_hdr_store(void *dst, size_t hdr_len,
+                     const struct virtio_net_hdr *hdr, uint16_t num_buffers)
+{
+    const size_t nb_off = __builtin_offsetof(struct virtio_net_hdr,
+                                             num_buffers);
+
+    if (hdr_len == sizeof *hdr) {
+        __builtin_memcpy(dst, hdr, nb_off);
+        __builtin_memcpy((uint8_t *) dst + nb_off, &num_buffers,
+                         sizeof num_buffers);
+    } else {
+        __builtin_memcpy(dst, hdr, hdr_len < nb_off ? hdr_len : nb_off);
+    }
+}
+
 /* 12 with VIRTIO_F_VERSION_1 or VIRTIO_NET_F_MRG_RXBUF, else 10 (§5.1.6). */
 size_t virtio_net_hdr_len(uint64_t features);
 

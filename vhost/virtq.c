@@ -337,7 +337,7 @@ walk_indirect(struct chain_walk *w, const struct virtq_desc *ind)
 /* One read of each field of a table descriptor: the copy is what we check
  * and use.  The table is 16-byte aligned (checked at setup), so each field
  * is naturally aligned for the atomic loads. */
-static void
+static RSW_ALWAYS_INLINE void
 read_desc(const struct virtq_desc *src, struct virtq_desc *d)
 {
     d->addr = RSW_READ_ONCE(src->addr);
@@ -512,8 +512,10 @@ virtq_prefetch_bufs(struct virtq *q, unsigned n, uint32_t skip,
     prefetch_used_slots(q, n);
 }
 
-int
-virtq_pop(struct virtq *q, struct virtq_chain *chain)
+/* The next head, checked (§2.6.6), with the pending count refreshed as
+ * virtq_pop does; 1 with *head set, 0 if none pending, -EIO if broken. */
+static RSW_ALWAYS_INLINE int
+peek_head(struct virtq *q, uint16_t *head)
 {
     if (q->broken) {
         return -EIO;
@@ -525,19 +527,94 @@ virtq_pop(struct virtq *q, struct virtq_chain *chain)
             return r;
         }
     } else if (pending > q->cfg.size) {
-        /* Only after virtq_unpop() of chains popped before the last
-         * refresh: the same §2.6.6 bound as avail_refresh(). */
+        mark_broken(q);     /* as in virtq_pop: §2.6.6 */
+        return -EIO;
+    }
+    *head = RSW_READ_ONCE(q->avail->ring[q->last_avail_idx & q->mask]);
+    /* §2.6.6: ring entries are descriptor heads, < Queue Size. */
+    if (*head >= q->cfg.size) {
         mark_broken(q);
         return -EIO;
     }
-    uint16_t head = RSW_READ_ONCE(q->avail->ring[q->last_avail_idx & q->mask]);
-    /* §2.6.6: ring entries are descriptor heads, < Queue Size. */
-    if (head >= q->cfg.size) {
-        mark_broken(q);
-        return -EIO;
+    return 1;
+}
+
+/* One direct descriptor with bytes, all inside one guest region: the
+ * shape DPDK and Linux post for most packets, taken without the chain
+ * walk (§2.6.5: a chain of one; the same address checks as
+ * chain_add_buf).  false: walk it. */
+static bool
+desc_one_buf(struct virtq *q, const struct virtq_desc *d, void **hva)
+{
+    if ((d->flags & (VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_INDIRECT)) || !d->len
+        || !guest_range_ok(d->addr, d->len)) {
+        return false;
+    }
+    return virtq_gpa_span(q, d->addr, d->len, hva) == d->len;
+}
+
+int
+virtq_pop_one_buf(struct virtq *q, bool writable, struct virtq_buf *b)
+{
+    uint16_t head;
+    int r = peek_head(q, &head);
+    if (r <= 0) {
+        return r;
+    }
+    struct virtq_desc d;
+    void *hva;
+    read_desc(&q->desc[head], &d);
+    /* Another shape or direction goes to virtq_pop(), which owns every
+     * refusal and its counter. */
+    if (!!(d.flags & VIRTQ_DESC_F_WRITE) != writable
+        || !desc_one_buf(q, &d, &hva)) {
+        return -EAGAIN;
+    }
+    q->last_avail_idx++;
+    q->stats.chains++;
+    b->head = head;
+    b->len = d.len;
+    b->hva = hva;
+    return 1;
+}
+
+unsigned
+virtq_pop_bufs(struct virtq *q, bool writable, struct virtq_buf *b,
+               unsigned n)
+{
+    unsigned got = 0;
+
+    while (got < n && virtq_pop_one_buf(q, writable, &b[got]) > 0) {
+        got++;
+    }
+    return got;
+}
+
+int
+virtq_pop(struct virtq *q, struct virtq_chain *chain)
+{
+    uint16_t head;
+    int r = peek_head(q, &head);
+    if (r <= 0) {
+        return r;
     }
     q->last_avail_idx++;
     chain->head = head;
+    struct virtq_desc d;
+    void *hva;
+    read_desc(&q->desc[head], &d);
+    if (RSW_LIKELY(desc_one_buf(q, &d, &hva))) {
+        bool in = d.flags & VIRTQ_DESC_F_WRITE;
+        chain->n_out = !in;
+        chain->n_in = in;
+        chain->out_len = in ? 0 : d.len;
+        chain->in_len = in ? d.len : 0;
+        chain->iov[0].iov_base = hva;
+        chain->iov[0].iov_len = d.len;
+        chain->error = VIRTQ_CHAIN_OK;
+        q->stats.chains++;
+        return 1;
+    }
     chain->n_out = chain->n_in = 0;
     chain->out_len = chain->in_len = 0;
     chain->error = walk_chain(q, chain);

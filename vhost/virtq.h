@@ -175,6 +175,25 @@ void virtq_prefetch_bufs(struct virtq *, unsigned n, uint32_t skip,
  * chain->error: non-OK means "return chain->head used with len 0 and count a
  * drop"), 0 if nothing is available, -EIO if the queue is (now) broken. */
 int virtq_pop(struct virtq *, struct virtq_chain *chain) RSW_MUST_CHECK;
+/* One buffer: the common chain, a single direct descriptor. */
+struct virtq_buf {
+    void *hva;
+    uint32_t len;
+    uint16_t head;
+};
+/* Pops the next chain if it is exactly one direct descriptor of the given
+ * direction (device-writable if 'writable'), non-empty and inside one
+ * guest region: 1 with *b filled.  0 if nothing is available, -EIO if the
+ * queue is (now) broken, -EAGAIN if the chain has any other shape: nothing
+ * is consumed and virtq_pop() must take it (and refuse it if bad).  The
+ * fast path for the one-descriptor packets DPDK and Linux post. */
+int virtq_pop_one_buf(struct virtq *, bool writable, struct virtq_buf *b)
+    RSW_MUST_CHECK;
+/* Pops up to 'n' such one-buffer chains into b[], stopping at the first
+ * that is not one (or at a broken or empty queue, which virtq_pop() then
+ * reports); returns how many.  One call per burst for the usual case. */
+unsigned virtq_pop_bufs(struct virtq *, bool writable, struct virtq_buf *b,
+                        unsigned n) RSW_MUST_CHECK;
 /* Number of chains the driver has made available (0 if broken/hostile). */
 uint16_t virtq_avail_count(struct virtq *);
 /* Un-pops the last 'n' chains (they will be returned again by virtq_pop);

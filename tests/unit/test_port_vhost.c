@@ -411,6 +411,87 @@ test_in_order_with_refused(void **state)
     assert_int_equal(st.drops[PORT_DROP_BAD_DESC], 1);
 }
 
+/* Posts, on guest RX vring 'v': a 2 KiB buffer, a 30-byte one, a 2 KiB
+ * one, then a chain of two (12 + 100 bytes).  b[] gets each buffer's gpa. */
+static void
+post_mixed_rx(struct fx *f, unsigned v, uint64_t b[5])
+{
+    for (unsigned i = 0; i < 5; i++) {
+        b[i] = BUF_BASE + 2048u * f->next_buf++;
+    }
+    struct virtq_driver_buf one = {.gpa = b[0], .len = 2048, .write = true};
+    struct virtq_driver_buf small = {.gpa = b[1], .len = 30, .write = true};
+    struct virtq_driver_buf next = {.gpa = b[2], .len = 2048, .write = true};
+    struct virtq_driver_buf two[2] = {
+        {.gpa = b[3], .len = HDR_LEN, .write = true},
+        {.gpa = b[4], .len = 100, .write = true},
+    };
+    assert_true(virtq_driver_add(&f->drv[v], &one, 1) >= 0);
+    assert_true(virtq_driver_add(&f->drv[v], &small, 1) >= 0);
+    assert_true(virtq_driver_add(&f->drv[v], &next, 1) >= 0);
+    assert_true(virtq_driver_add(&f->drv[v], two, 2) >= 0);
+}
+
+/* The used length and num_buffers of the next used element on 'v'. */
+static void
+expect_used(struct fx *f, unsigned v, uint64_t gpa, uint32_t want_len,
+            uint16_t want_nb, uint8_t mark)
+{
+    uint32_t id, len;
+    uint16_t nb;
+
+    assert_int_equal(virtq_driver_get_used(&f->drv[v], &id, &len), 1);
+    assert_int_equal(len, want_len);
+    if (want_nb) {
+        memcpy(&nb, f->mem + gpa + 10, sizeof nb);
+        assert_int_equal(nb, want_nb);
+        assert_int_equal(f->mem[gpa + HDR_LEN], mark);
+    }
+}
+
+/* A burst meets every shape of guest RX buffer (§5.1.6.3-4): one buffer
+ * takes a frame whole; a buffer too small is merged with the next
+ * (MRG_RXBUF, num_buffers 2); a chain of two; then no buffer at all.  The
+ * one-buffer fast path must give back what it popped and cannot use, and
+ * hand every other shape to the general path, in order, frames intact. */
+static void
+test_tx_mixed_rx_buffers(void **state)
+{
+    struct fx *f = *state;
+    static struct dp_packet pkt[4];
+    struct dp_packet *pp[4];
+    uint64_t b[2][5];
+    struct port_stats st;
+    unsigned v;
+
+    fe_setup_features(f, VHOST_BIT(VIRTIO_NET_F_MRG_RXBUF));
+    post_mixed_rx(f, 0, b[0]);          /* whichever pair this thread */
+    post_mixed_rx(f, 2, b[1]);          /* sends on */
+    for (unsigned i = 0; i < 4; i++) {
+        dp_packet_reset_head(&pkt[i]);
+        memset(pkt[i].hdr, 0xa0 + i, FRAME_LEN);
+        pkt[i].frame_len = pkt[i].copy_len = FRAME_LEN;
+        pp[i] = &pkt[i];
+    }
+    f->port->class->tx_batch(f->port, pp, 4);
+    v = virtq_driver_used_idx(&f->drv[0]) ? 0 : 2;
+    uint64_t *g = b[v / 2];
+    assert_int_equal(virtq_driver_used_idx(&f->drv[v]), 4);
+    assert_int_equal(virtq_driver_used_idx(&f->drv[2 - v]), 0);
+    expect_used(f, v, g[0], HDR_LEN + FRAME_LEN, 1, 0xa0);
+    expect_used(f, v, g[1], 30, 2, 0xa1);
+    expect_used(f, v, g[2], HDR_LEN + FRAME_LEN - 30, 0, 0);
+    assert_int_equal(f->mem[g[2]], 0xa1);
+    assert_int_equal(f->mem[g[2] + HDR_LEN + FRAME_LEN - 31], 0xa1);
+    expect_used(f, v, g[3], HDR_LEN + FRAME_LEN, 1, 0);
+    assert_int_equal(f->mem[g[4]], 0xa2);
+    assert_int_equal(f->mem[g[4] + FRAME_LEN - 1], 0xa2);
+    port_get_stats(f->port, &st);
+    assert_int_equal(st.tx_packets, 3);
+    assert_int_equal(st.tx_bytes, 3 * FRAME_LEN);
+    assert_int_equal(st.drops[PORT_DROP_TX_NO_ROOM], 1);
+}
+
 static void
 test_bad_n_rxq(void **state RSW_UNUSED)
 {
@@ -456,6 +537,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_pairs_at_run_time, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_in_order_with_refused, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_tx_mixed_rx_buffers, fx_setup,
                                         fx_teardown),
         cmocka_unit_test(test_bad_n_rxq),
     };

@@ -573,6 +573,119 @@ test_resume_at_used(void **state)
     assert_false(virtq_is_broken(f->q));
 }
 
+/* The one-buffer fast path takes only one direct, non-empty descriptor of
+ * the asked direction inside one region; anything else stays, unconsumed,
+ * for virtq_pop to walk or refuse (§2.6.5). */
+static void
+test_pop_one_buf(void **state)
+{
+    struct fixture *f = *state;
+    struct virtq_driver_buf rd = { .gpa = BUF_A, .len = 100 };
+    struct virtq_driver_buf wr = { .gpa = BUF_C, .len = 200, .write = true };
+    struct virtq_driver_buf two[2] = { rd, wr };
+    struct virtq_driver_buf cross = { .gpa = FIX_GPA_B - 16, .len = 48 };
+    struct virtq_buf b;
+    struct virtq_chain c;
+
+    assert_int_equal(virtq_pop_one_buf(f->q, false, &b), 0);
+    int h = fix_add(f, &rd, 1);
+    assert_int_equal(virtq_pop_one_buf(f->q, true, &b), -EAGAIN);
+    assert_int_equal(virtq_last_avail_idx(f->q), 0);
+    assert_int_equal(virtq_pop_one_buf(f->q, false, &b), 1);
+    assert_int_equal(b.head, h);
+    assert_int_equal(b.len, 100);
+    assert_ptr_equal(b.hva, fix_ptr(f, BUF_A));
+    h = fix_add(f, &wr, 1);
+    assert_int_equal(virtq_pop_one_buf(f->q, false, &b), -EAGAIN);
+    assert_int_equal(virtq_pop_one_buf(f->q, true, &b), 1);
+    assert_int_equal(b.head, h);
+    assert_ptr_equal(b.hva, fix_ptr(f, BUF_C));
+    /* A chain of two; one buffer over two host blocks. */
+    fix_add(f, two, 2);
+    assert_int_equal(virtq_pop_one_buf(f->q, true, &b), -EAGAIN);
+    pop_expect(f, &c, VIRTQ_CHAIN_OK);
+    assert_int_equal(c.n_out + c.n_in, 2);
+    fix_add(f, &cross, 1);
+    assert_int_equal(virtq_pop_one_buf(f->q, false, &b), -EAGAIN);
+    pop_expect(f, &c, VIRTQ_CHAIN_OK);
+    assert_int_equal(c.n_out, 2);
+    assert_int_equal(virtq_get_stats(f->q)->chains, 4);
+}
+
+/* Hostile single descriptors are never taken by the fast path: virtq_pop
+ * refuses them with its counters; a bad head breaks the queue either way. */
+static void
+test_pop_one_buf_refusals(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        uint64_t addr;
+        uint32_t len;
+        uint16_t flags, next;
+        enum virtq_chain_error err;
+    } bad[] = {
+        { 0x30000, 16, 0, 0, VIRTQ_CHAIN_BAD_ADDR },
+        { FIX_GPA_C + FIX_REGION_SIZE - 1, 2, 0, 0, VIRTQ_CHAIN_BAD_ADDR },
+        { UINT64_MAX, 1, VIRTQ_DESC_F_WRITE, 0, VIRTQ_CHAIN_BAD_ADDR },
+        { BUF_A, 16, VIRTQ_DESC_F_NEXT, 9, VIRTQ_CHAIN_BAD_NEXT },
+        { BUF_A, 15, VIRTQ_DESC_F_INDIRECT, 0, VIRTQ_CHAIN_BAD_INDIRECT },
+    };
+    struct virtq_buf b;
+    struct virtq_chain c;
+
+    for (size_t i = 0; i < RSW_ARRAY_SIZE(bad); i++) {
+        virtq_driver_raw_desc(&f->drv, 0, bad[i].addr, bad[i].len,
+                              bad[i].flags, bad[i].next);
+        virtq_driver_raw_publish(&f->drv, 0);
+        bool w = bad[i].flags & VIRTQ_DESC_F_WRITE;
+        assert_int_equal(virtq_pop_one_buf(f->q, w, &b), -EAGAIN);
+        assert_int_equal(virtq_pop_bufs(f->q, w, &b, 1), 0);
+        pop_expect(f, &c, bad[i].err);
+    }
+    /* Empty: nothing to take, valid for virtq_pop. */
+    virtq_driver_raw_desc(&f->drv, 0, BUF_A, 0, 0, 0);
+    virtq_driver_raw_publish(&f->drv, 0);
+    assert_int_equal(virtq_pop_one_buf(f->q, false, &b), -EAGAIN);
+    pop_expect(f, &c, VIRTQ_CHAIN_OK);
+    assert_int_equal(c.out_len, 0);
+    assert_int_equal(virtq_get_stats(f->q)->chains, 1);
+    virtq_driver_raw_publish(&f->drv, 8);   /* §2.6.6: head < size */
+    assert_int_equal(virtq_pop_one_buf(f->q, false, &b), -EIO);
+    assert_true(virtq_is_broken(f->q));
+    assert_int_equal(virtq_pop_bufs(f->q, false, &b, 1), 0);
+}
+
+/* virtq_pop_bufs stops at the first chain that is not one buffer and
+ * leaves it for virtq_pop; then goes on. */
+static void
+test_pop_bufs(void **state)
+{
+    struct fixture *f = *state;
+    struct virtq_driver_buf one = { .gpa = BUF_A, .len = 64 };
+    struct virtq_driver_buf two[2] = { one, { .gpa = BUF_C, .len = 8 } };
+    struct virtq_buf b[8];
+    struct virtq_chain c;
+    int h[3], chain, last;
+
+    for (int i = 0; i < 3; i++) {
+        h[i] = fix_add(f, &one, 1);
+    }
+    chain = fix_add(f, two, 2);
+    last = fix_add(f, &one, 1);
+    assert_int_equal(virtq_pop_bufs(f->q, false, b, 8), 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(b[i].head, h[i]);
+        assert_int_equal(b[i].len, 64);
+    }
+    assert_int_equal(virtq_pop_bufs(f->q, false, b, 8), 0);
+    pop_expect(f, &c, VIRTQ_CHAIN_OK);
+    assert_int_equal(c.head, chain);
+    assert_int_equal(virtq_pop_bufs(f->q, false, b, 8), 1);
+    assert_int_equal(b[0].head, last);
+    assert_int_equal(virtq_pop_bufs(f->q, false, b, 8), 0);
+    assert_int_equal(virtq_get_stats(f->q)->chains, 5);
+}
+
 static void
 test_unpop(void **state)
 {
@@ -829,6 +942,12 @@ main(void)
         cmocka_unit_test_setup_teardown(test_resume_at_used, setup8,
                                         fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_unpop, setup8, fix_state_teardown),
+        cmocka_unit_test_setup_teardown(test_pop_one_buf, setup8,
+                                        fix_state_teardown),
+        cmocka_unit_test_setup_teardown(test_pop_one_buf_refusals, setup8,
+                                        fix_state_teardown),
+        cmocka_unit_test_setup_teardown(test_pop_bufs, setup8,
+                                        fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_notify_no_interrupt_flag, setup8,
                                         fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_event_idx_suppression, setup8_ev,
