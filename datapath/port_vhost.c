@@ -623,7 +623,7 @@ tx_push(struct port_vhost *pv, struct vhost_txq *txq,
 
     /* The guest's RX descriptors and buffers, last touched by its core:
      * asked for all at once, before the first store waits for one. */
-    virtq_prefetch_bufs(ring->vq, n, 0, true);
+    virtq_prefetch_bufs(ring->vq, n, (uint32_t) ring->hdr_len, true);
     sent = tx_push_one_bufs(ring, &hdr, pkts, n, bytes);
     for (unsigned i = (unsigned) sent; i < n; i++) {
         struct iovec iov[DP_PACKET_MAX_IOV];
@@ -646,7 +646,8 @@ tx_push(struct port_vhost *pv, struct vhost_txq *txq,
     virtq_flush_and_notify(ring->vq);
     /* The buffers the next batch will likely fill: their lines travel
      * while this core serves other queues. */
-    virtq_prefetch_bufs(ring->vq, DP_PACKET_BATCH_MAX, 0, true);
+    virtq_prefetch_bufs(ring->vq, DP_PACKET_BATCH_MAX,
+                        (uint32_t) ring->hdr_len, true);
     return sent;
 }
 

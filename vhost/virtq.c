@@ -497,6 +497,14 @@ virtq_prefetch_bufs(struct virtq *q, unsigned n, uint32_t skip,
             continue;
         }
         bool two = ((uintptr_t) hva & 63) + span > 64;
+        void *first;
+        if (for_write && skip && virtq_gpa_span(q, addr, 1, &first)
+            && ((uintptr_t) first >> 6) != ((uintptr_t) hva >> 6)) {
+            /* The header's own line is read first and usually not
+             * written (virtio_net_hdr_store): asking for it writable
+             * would take it from the driver for nothing. */
+            __builtin_prefetch(first);
+        }
         if (for_write) {
             prefetch_for_write(hva);
             if (two) {

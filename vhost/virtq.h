@@ -164,7 +164,8 @@ int virtq_remap(struct virtq *, const struct guest_mem *mem) RSW_MUST_CHECK;
 void virtq_prefetch_avail(struct virtq *, unsigned n);
 /* One step further: reads the next 'n' head descriptors and prefetches
  * the lines holding bytes [skip, skip + 64) of each head buffer, for
- * writing if 'for_write' (the device fills it: virtio-net RX).  Both functions also prefetch for
+ * writing if 'for_write' (the device fills it: virtio-net RX; then the
+ * line of byte 0, the header, if another, is prefetched for reading).  Both functions also prefetch for
  * writing the used slots the next pushes fill.  Descriptors that are bad,
  * indirect or outside guest memory are skipped here and refused by
  * virtq_pop. */

@@ -51,7 +51,8 @@
 #          [--reps N] [--cases LIST] [--systems LIST]
 #   defaults: build/, 6 s, 3 s, 1 rep, every case, rsw,ovs,testpmd.
 #   BENCH_KEEP=1 keeps the logs; BENCH_PERF=1 also records a perf profile
-#   of the system under test during the window (in the kept directory).  Needs root, ~1.6 GiB of 2 MiB hugepages, dpdk and openvswitch-switch-dpdk.
+#   of the system under test during the window (in the kept directory);
+#   BENCH_PERF=gen profiles the generator instead.  Needs root, ~1.6 GiB of 2 MiB hugepages, dpdk and openvswitch-switch-dpdk.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$ROOT/utilities/rsw-setup.sh"
@@ -306,7 +307,9 @@ run_one() {
     sleep 1; "clear_$sys"
     if [ -n "${BENCH_PERF:-}" ]; then
         sleep "$WARMUP"
-        perf record -q -e cpu-clock -g -o "$D/perf-$sys-$case.data" -p "$SUT_PID" \
+        local who=$SUT_PID
+        [ "$BENCH_PERF" = gen ] && who=$GEN_PID
+        perf record -q -e cpu-clock -g -o "$D/perf-$sys-$case.data" -p "$who" \
             -- sleep "$DURATION" >/dev/null 2>&1
     else
         sleep $((WARMUP + DURATION))

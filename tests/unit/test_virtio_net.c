@@ -9,7 +9,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
+#include <unistd.h>
 #include "vhost/virtio_net.h"
 #include "vq_fixture.h"
 
@@ -466,11 +468,56 @@ test_rx_broken(void **state)
     expect_no_used(f);
 }
 
+/* The header is stored only where it differs from what the buffer holds
+ * (a recycled buffer usually holds the same header: its line then stays
+ * shared with the driver).  A read-only page proves "no store"; a
+ * PROT_NONE page right after a 10-byte header proves nothing past it is
+ * read. */
+static void
+test_hdr_store_only_differences(void **state RSW_UNUSED)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    uint8_t *p = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    const struct virtio_net_hdr zero = {0};
+    const struct virtio_net_hdr h = {
+        .flags = 1, .gso_type = 3, .hdr_len = 54, .gso_size = 1448,
+        .csum_start = 34, .csum_offset = 16,
+    };
+    struct virtio_net_hdr want = h;
+
+    assert_true(p != MAP_FAILED);
+    virtio_net_hdr_store(p, 12, &zero, 1);
+    assert_int_equal(p[10], 1);
+    assert_int_equal(p[11], 0);
+    assert_true(mprotect(p, pg, PROT_READ) == 0);
+    virtio_net_hdr_store(p, 12, &zero, 1);      /* same: no store */
+    virtio_net_hdr_store(p, 10, &zero, 7);      /* num_buffers not in 10 */
+    assert_true(mprotect(p, pg, PROT_READ | PROT_WRITE) == 0);
+    virtio_net_hdr_store(p, 12, &h, 3);
+    want.num_buffers = 3;
+    assert_memory_equal(p, &want, sizeof want);
+    /* Only the word that differs changes. */
+    virtio_net_hdr_store(p, 12, &h, 4);
+    want.num_buffers = 4;
+    assert_memory_equal(p, &want, sizeof want);
+
+    /* 10 bytes at the end of the page, nothing mapped after it. */
+    uint8_t *end = p + pg - 10;
+    assert_true(mprotect(p + pg, pg, PROT_NONE) == 0);
+    virtio_net_hdr_store(end, 10, &h, 9);
+    assert_memory_equal(end, &h, 10);
+    virtio_net_hdr_store(end, 10, &zero, 9);
+    assert_memory_equal(end, &zero, 10);
+    munmap(p, 2 * pg);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hdr_len),
+        cmocka_unit_test(test_hdr_store_only_differences),
         cmocka_unit_test_setup_teardown(test_tx_split_header, setup8,
                                         fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_tx_errors, setup8, fix_state_teardown),
