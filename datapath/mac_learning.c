@@ -13,18 +13,31 @@ struct ml_entry {
     uint16_t vlan;
     uint32_t port;
     uint64_t learned;           /* time of the last learn */
+    uint64_t id;                /* mac_learning_entry_id() */
     struct ml_entry *hnext;     /* hash chain */
+    struct ml_entry *inext;     /* chain in the id index */
     struct ml_entry *prev, *next; /* LRU list, head = most recent */
 };
 
 struct mac_learning {
     struct ml_entry **buckets;
+    struct ml_entry **id_buckets;   /* same size as 'buckets' */
     uint32_t mask;              /* n_buckets - 1 */
     unsigned n, max;
     unsigned idle_time;
     uint64_t evictions;
     struct ml_entry *head, *tail;
 };
+
+/* Entry ids of every table in the process: never reused, so an id a
+ * cache kept names its entry or nothing. */
+static uint64_t ml_next_id = 1;
+
+static uint32_t
+id_hash(uint64_t id)
+{
+    return (uint32_t) ((id * 0x9e3779b97f4a7c15ULL) >> 32);
+}
 
 static uint32_t
 ml_hash(const uint8_t mac[6], uint16_t vlan)
@@ -54,7 +67,10 @@ mac_learning_create(unsigned max_entries, unsigned idle_time,
         n_buckets <<= 1;
     }
     ml->buckets = calloc(n_buckets, sizeof *ml->buckets);
-    if (!ml->buckets) {
+    ml->id_buckets = calloc(n_buckets, sizeof *ml->id_buckets);
+    if (!ml->buckets || !ml->id_buckets) {
+        free(ml->buckets);
+        free(ml->id_buckets);
         free(ml);
         return -ENOMEM;
     }
@@ -71,6 +87,7 @@ mac_learning_destroy(struct mac_learning *ml)
     }
     mac_learning_flush(ml);
     free(ml->buckets);
+    free(ml->id_buckets);
     free(ml);
 }
 
@@ -123,6 +140,11 @@ ml_remove(struct mac_learning *ml, struct ml_entry *e)
         pp = &(*pp)->hnext;
     }
     *pp = e->hnext;
+    pp = &ml->id_buckets[id_hash(e->id) & ml->mask];
+    while (*pp != e) {
+        pp = &(*pp)->inext;
+    }
+    *pp = e->inext;
     lru_unlink(ml, e);
     ml->n--;
     free(e);
@@ -179,9 +201,13 @@ mac_learning_learn(struct mac_learning *ml, const uint8_t mac[6],
     e->vlan = vlan;
     e->port = port;
     e->learned = now;
+    e->id = __atomic_fetch_add(&ml_next_id, 1, __ATOMIC_RELAXED);
     uint32_t b = ml_hash(mac, vlan) & ml->mask;
     e->hnext = ml->buckets[b];
     ml->buckets[b] = e;
+    b = id_hash(e->id) & ml->mask;
+    e->inext = ml->id_buckets[b];
+    ml->id_buckets[b] = e;
     lru_push_head(ml, e);
     ml->n++;
     return MAC_LEARNING_NEW;
@@ -201,6 +227,34 @@ mac_learning_lookup(const struct mac_learning *ml, const uint8_t mac[6],
     const struct ml_entry *e = ml_find(ml, mac, vlan & MAC_LEARNING_MAX_VLAN);
 
     return e && !ml_expired(ml, e, now) ? e->port : MAC_LEARNING_NO_PORT;
+}
+
+uint64_t
+mac_learning_entry_id(const struct mac_learning *ml, const uint8_t mac[6],
+                      uint16_t vlan)
+{
+    const struct ml_entry *e = ml_find(ml, mac, vlan & MAC_LEARNING_MAX_VLAN);
+
+    return e ? e->id : 0;
+}
+
+bool
+mac_learning_touch(struct mac_learning *ml, uint64_t id, uint64_t now)
+{
+    struct ml_entry *e = ml->id_buckets[id_hash(id) & ml->mask];
+
+    while (e && e->id != id) {
+        e = e->inext;
+    }
+    if (!e) {
+        return false;
+    }
+    if (now > e->learned) {
+        e->learned = now;
+    }
+    lru_unlink(ml, e);
+    lru_push_head(ml, e);
+    return true;
 }
 
 unsigned

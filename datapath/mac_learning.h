@@ -7,7 +7,8 @@
  * Maps an (Ethernet address, VLAN) pair to the port it was last seen on:
  * the same MAC in two VLANs is two independent entries, as in OVS (a VLAN
  * is its own broadcast domain; a host may appear in several).  Entries age
- * out 'idle_time' seconds after they were last learned; the table holds at
+ * out 'idle_time' seconds after they were last learned or refreshed by
+ * cached traffic (mac_learning_touch); the table holds at
  * most 'max_entries' addresses and, when full, forgets the least recently
  * learned one (as OVS does), so a MAC flood cannot grow memory without
  * bound.  Multicast/broadcast source addresses are never learned.
@@ -53,6 +54,17 @@ enum mac_learning_result mac_learning_learn(struct mac_learning *,
  * unknown or expired. */
 uint32_t mac_learning_lookup(const struct mac_learning *, const uint8_t mac[6],
                              uint16_t vlan, uint64_t now);
+/* The id of the entry for (mac, vlan), 0 if none: unique among all tables
+ * of the process, never reused, kept across refreshes and moves.  A
+ * cache that forwards the address's traffic without learning it again
+ * (a megaflow) keeps the id and refreshes the entry through it. */
+uint64_t mac_learning_entry_id(const struct mac_learning *,
+                               const uint8_t mac[6], uint16_t vlan);
+/* Traffic from entry 'id' was seen at 'now' on the port the entry had
+ * when the cache was made: the entry stays as young as a learn would keep
+ * it (as OVS's revalidators refresh it from datapath flow statistics).
+ * false if the entry is gone (expired, evicted, flushed). */
+bool mac_learning_touch(struct mac_learning *, uint64_t id, uint64_t now);
 /* Removes entries idle for longer than the idle time; returns how many. */
 unsigned mac_learning_expire(struct mac_learning *, uint64_t now);
 /* Forgets every address learned on 'port' (port deleted); returns how many. */

@@ -186,6 +186,12 @@ normal_learn(struct xlate_ctx *x, const struct ofproto_port *in,
     }
     uint64_t evictions = mac_learning_evictions(x->br->ml);
     r = mac_learning_learn(x->br->ml, src, vlan, in->ofport, now);
+    /* The megaflow matches dl_src, so its traffic is this address's:
+     * credited, it keeps the entry alive while no packet is upcalled. */
+    uint64_t id = mac_learning_entry_id(x->br->ml, src, vlan);
+    if (id) {
+        xlate_add_ref_id(x, OFPROTO_REF_MAC | id);
+    }
     if (mac_learning_evictions(x->br->ml) != evictions) {
         /* A full table forgot its oldest address to learn this one:
          * megaflows unicasting to that one should flood again, and which

@@ -884,6 +884,18 @@ ofproto_bridge_expire_rules(struct ofproto *o, struct ofproto_bridge *b,
     return n;
 }
 
+/* A megaflow carrying a learned source was hit: refresh the address in
+ * whichever bridge's table has that entry id (ids are process-unique). */
+static void
+credit_mac(struct ofproto *o, uint64_t id, uint64_t now_ms)
+{
+    for (struct ofproto_bridge *b = o->bridges; b; b = b->next) {
+        if (mac_learning_touch(b->ml, id, now_ms / 1000u)) {
+            return;
+        }
+    }
+}
+
 int
 ofproto_credit(void *ctx, const struct upcall_credit *credits, unsigned n,
                bool may_block)
@@ -905,6 +917,12 @@ ofproto_credit(void *ctx, const struct upcall_credit *credits, unsigned n,
         unsigned n_ids = refs ? refs->n : 0;
 
         for (unsigned k = 0; k < n_ids && k < UPCALL_MAX_REFS; k++) {
+            if (refs->ids[k] & OFPROTO_REF_MAC) {
+                if (credits[i].packets) {
+                    credit_mac(o, refs->ids[k] & ~OFPROTO_REF_MAC, now);
+                }
+                continue;
+            }
             /* Rules deleted since the megaflow was made are gone. */
             struct ofproto_rule *r = ofproto_rule_by_id(o, refs->ids[k]);
             if (r) {

@@ -101,6 +101,11 @@ struct ofproto_bridge *ofproto_bridge_find(struct ofproto *, const char *br);
 struct ofproto_port *ofproto_port_by_ofport(const struct ofproto_bridge *,
                                             uint32_t ofport);
 struct ofproto_rule *ofproto_rule_by_id(const struct ofproto *, uint64_t id);
+/* Megaflow refs (upcall.h) are rule ids, or, with this bit, the id of the
+ * MAC-learning entry of the packet's source (mac_learning_entry_id):
+ * crediting such a megaflow refreshes that entry.  Rule ids count up from
+ * 1 and never reach the bit. */
+#define OFPROTO_REF_MAC (UINT64_C(1) << 63)
 
 /* Between ofproto.c and ofproto_flows.c.  The id hash never fails to
  * insert: ofproto_rule_ids_reserve() grows it beforehand. */

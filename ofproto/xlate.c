@@ -821,19 +821,25 @@ xlate_lookup(struct xlate_ctx *x, uint8_t table_id)
     return (const struct ofproto_rule *) cr;
 }
 
-static void
-xlate_add_ref(struct xlate_ctx *x, const struct ofproto_rule *rule)
+void
+xlate_add_ref_id(struct xlate_ctx *x, uint64_t id)
 {
     struct upcall_refs *refs = &x->out->refs;
 
     for (unsigned i = 0; i < refs->n; i++) {
-        if (refs->ids[i] == rule->id) {
+        if (refs->ids[i] == id) {
             return;
         }
     }
     if (refs->n < UPCALL_MAX_REFS) {
-        refs->ids[refs->n++] = rule->id;
+        refs->ids[refs->n++] = id;
     }
+}
+
+static void
+xlate_add_ref(struct xlate_ctx *x, const struct ofproto_rule *rule)
+{
+    xlate_add_ref_id(x, rule->id);
 }
 
 /* One table and, through goto_table, the tables after it.  A miss drops

@@ -68,6 +68,10 @@ void xlate_report(struct xlate_ctx *, const char *fmt, ...) RSW_PRINTF(2, 3);
 /* Text for xlate_packet()'s errors (the limits above). */
 const char *xlate_strerror(int error);
 
+/* Names 'id' (a rule's id, or OFPROTO_REF_MAC | a MAC entry's id) among
+ * the megaflow's refs, once; beyond UPCALL_MAX_REFS it is dropped. */
+void xlate_add_ref_id(struct xlate_ctx *, uint64_t id);
+
 /* Records a failure that ends the walk (the packet is dropped). */
 void xlate_fail(struct xlate_ctx *, int error, const char *what);
 

@@ -114,6 +114,48 @@ test_set_limits_shrinks(void **state)
     mac_learning_destroy(ml);
 }
 
+/* Entry ids: unique across tables, never reused, kept across refreshes
+ * and moves; touching by id keeps an entry young and first in LRU order. */
+static void
+test_entry_id_and_touch(void **state)
+{
+    struct mac_learning *ml, *other;
+    (void) state;
+
+    assert_int_equal(mac_learning_create(2, 10, &ml), 0);
+    assert_int_equal(mac_learning_create(0, 10, &other), 0);
+    assert_int_equal(mac_learning_entry_id(ml, mac_a, 0), 0);
+    assert_int_equal(mac_learning_learn(ml, mac_a, 0, 1, 100), MAC_LEARNING_NEW);
+    assert_int_equal(mac_learning_learn(other, mac_a, 0, 1, 100),
+                     MAC_LEARNING_NEW);
+    uint64_t id = mac_learning_entry_id(ml, mac_a, 0);
+    assert_true(id != 0);
+    assert_true(id != mac_learning_entry_id(other, mac_a, 0));
+    assert_false(mac_learning_touch(other, id, 105));
+    assert_int_equal(mac_learning_learn(ml, mac_a, 0, 2, 101), MAC_LEARNING_MOVED);
+    assert_int_equal(mac_learning_entry_id(ml, mac_a, 0), id);
+
+    /* Refreshed at 108: alive at 118, gone at 119. */
+    assert_true(mac_learning_touch(ml, id, 108));
+    assert_int_equal(mac_learning_expire(ml, 118), 0);
+    assert_int_equal(mac_learning_lookup(ml, mac_a, 0, 118), 2);
+    /* Touched last, so b (learned later) is the older one: evicted first. */
+    assert_int_equal(mac_learning_learn(ml, mac_b, 0, 1, 107), MAC_LEARNING_NEW);
+    assert_true(mac_learning_touch(ml, id, 109));
+    assert_int_equal(mac_learning_learn(ml, mac_b, 5, 1, 109), MAC_LEARNING_NEW);
+    assert_int_equal(mac_learning_lookup(ml, mac_b, 0, 109), MAC_LEARNING_NO_PORT);
+    assert_int_equal(mac_learning_lookup(ml, mac_a, 0, 109), 2);
+    assert_int_equal(mac_learning_expire(ml, 120), 2);    /* a and b/5 */
+    assert_false(mac_learning_touch(ml, id, 121));
+    /* A new entry for the same address gets a new id. */
+    assert_int_equal(mac_learning_learn(ml, mac_a, 0, 2, 122), MAC_LEARNING_NEW);
+    assert_true(mac_learning_entry_id(ml, mac_a, 0) > id);
+    mac_learning_flush(ml);
+    assert_false(mac_learning_touch(ml, id, 123));
+    mac_learning_destroy(ml);
+    mac_learning_destroy(other);
+}
+
 int
 main(void)
 {
@@ -123,6 +165,7 @@ main(void)
         cmocka_unit_test(test_size_limit_evicts_lru),
         cmocka_unit_test(test_vlan_key),
         cmocka_unit_test(test_set_limits_shrinks),
+        cmocka_unit_test(test_entry_id_and_touch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

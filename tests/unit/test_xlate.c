@@ -431,6 +431,41 @@ test_normal_aging_and_limit(void **state)
                  "11,12,13,15");
 }
 
+/* A megaflow carrying a learned source names the address's entry among
+ * its refs; crediting it (the PMDs do, about twice a second, for every
+ * megaflow hit) keeps the address from aging out while its packets are
+ * forwarded from the cache without an upcall.  No packets: no refresh. */
+static void
+test_normal_refresh_by_traffic(void **state)
+{
+    struct ofproto *o = *state;
+    struct result r;
+
+    assert_int_equal(ofproto_set_mac_limits(o, "br0", 10, 0), 0);
+    assert_string_equal(xl(o, "in_port=1,dl_src=" MAC_A ",dl_dst=" MAC_B, &r),
+                        "12,13,14,15");
+    assert_int_equal(r.refs.n, 2);      /* the NORMAL rule, A's entry */
+    assert_true(r.refs.ids[1] & OFPROTO_REF_MAC);
+    struct upcall_credit c = {.refs = &r.refs, .packets = 10, .bytes = 640};
+    fake_now_ms += 8000;
+    assert_int_equal(ofproto_credit(o, &c, 1, false), 0);
+    fake_now_ms += 8000;                /* 16 s since learned, 8 since seen */
+    ofproto_run(o);
+    assert_xlate(o, "in_port=5,dl_src=" MAC_C ",dl_dst=" MAC_A, "11");
+    fake_now_ms += 3000;                /* 11 s since seen */
+    c.packets = c.bytes = 0;
+    assert_int_equal(ofproto_credit(o, &c, 1, false), 0);
+    ofproto_run(o);
+    assert_xlate(o, "in_port=5,dl_src=" MAC_C ",dl_dst=" MAC_A, "11,12,13,14");
+    /* Another source: its own entry. */
+    uint64_t a_ref = r.refs.ids[1];
+    assert_string_equal(xl(o, "in_port=2,dl_src=" MAC_B ",dl_dst=" MAC_C, &r),
+                        "15");
+    assert_int_equal(r.refs.n, 2);
+    assert_true(r.refs.ids[1] & OFPROTO_REF_MAC);
+    assert_true(r.refs.ids[1] != a_ref);
+}
+
 static void
 set_vlan(struct ofproto *o, const char *port, enum ofproto_vlan_mode mode,
          int tag, const uint16_t *trunks, unsigned n_trunks)
@@ -851,6 +886,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_normal_after_actions, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_trace, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normal_refresh_by_traffic,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_counters_and_refs, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_megaflow_property, setup,
