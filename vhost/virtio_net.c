@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* virtio-net packet transfer over a device-side split virtqueue (virtio 1.1
- * §5.1.6).  All guest buffers come from virtq_pop(), which has already
- * validated and translated them; this file only copies. */
+ * §5.1.6).  All guest buffers come from virtq_pop() or, for the usual
+ * one-descriptor chain, virtq_pop_one_buf(), which have already validated
+ * and translated them; this file only copies. */
 #include "virtio_net.h"
 
 #include <errno.h>

@@ -520,8 +520,9 @@ virtq_prefetch_bufs(struct virtq *q, unsigned n, uint32_t skip,
     prefetch_used_slots(q, n);
 }
 
-/* The next head, checked (§2.6.6), with the pending count refreshed as
- * virtq_pop does; 1 with *head set, 0 if none pending, -EIO if broken. */
+/* The next head, checked (§2.6.6), reading avail->idx only when the
+ * known pending chains are used up; 1 with *head set (not consumed), 0 if
+ * none is pending, -EIO if the queue is (now) broken. */
 static RSW_ALWAYS_INLINE int
 peek_head(struct virtq *q, uint16_t *head)
 {
@@ -535,7 +536,9 @@ peek_head(struct virtq *q, uint16_t *head)
             return r;
         }
     } else if (pending > q->cfg.size) {
-        mark_broken(q);     /* as in virtq_pop: §2.6.6 */
+        /* Only after virtq_unpop() of chains popped before the last
+         * refresh: the same §2.6.6 bound as avail_refresh(). */
+        mark_broken(q);
         return -EIO;
     }
     *head = RSW_READ_ONCE(q->avail->ring[q->last_avail_idx & q->mask]);
