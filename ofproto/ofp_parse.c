@@ -174,6 +174,27 @@ parse_cookie(struct parse_ctx *ctx, const struct word *w)
         return fail(ctx, "cookie: \"%.*s\": flow additions cannot use a "
                     "cookie mask", qlen(w->value_len), w->value);
     }
+    /* ovs-ofctl(8): without a mask the cookie is a value to set (add,
+     * mod-flows); with one it selects flows (mod-flows, del-flows,
+     * dump-flows).  mod-flows may give both. */
+    if (!slash && ctx->mode == OFP_PARSE_MATCH) {
+        return fail(ctx, "cookie: \"%.*s\" without a mask sets a cookie, "
+                    "which del-flows and dump-flows cannot; to select "
+                    "flows by cookie write cookie=%.*s/-1",
+                    qlen(w->value_len), w->value, qlen(w->value_len),
+                    w->value);
+    }
+    if (!slash && ctx->mode == OFP_PARSE_MODIFY) {
+        if (ctx->fm->modify_cookie) {
+            return fail(ctx, "cookie: a new cookie given twice");
+        }
+        ctx->fm->new_cookie = cookie;
+        ctx->fm->modify_cookie = true;
+        return 0;
+    }
+    if (ctx->fm->has_cookie) {
+        return fail(ctx, "cookie: given twice");
+    }
     ctx->fm->cookie = cookie & mask;
     ctx->fm->cookie_mask = mask;
     ctx->fm->has_cookie = true;
@@ -214,7 +235,8 @@ parse_number_kw(struct parse_ctx *ctx, const struct word *w, enum key_word kw)
 static int
 parse_key_word(struct parse_ctx *ctx, const struct word *w, enum key_word kw)
 {
-    if (ctx->kw_seen & (1u << kw)) {
+    /* cookie= may come twice in mod-flows (parse_cookie checks). */
+    if ((ctx->kw_seen & (1u << kw)) && kw != KW_COOKIE) {
         return fail(ctx, "%s: given twice", key_words[kw]);
     }
     ctx->kw_seen |= 1u << kw;
@@ -702,11 +724,18 @@ ofp_flow_mod_format(const struct ofp_flow_mod *fm, char *buf, size_t size)
         dp_fmt_put(&o, "priority=%u,", fm->priority);
     }
     if (fm->has_cookie) {
+        /* Outside add a cookie is a filter: always with its mask. */
         dp_fmt_put(&o, "cookie=0x%llx", (unsigned long long) fm->cookie);
-        if (fm->cookie_mask != UINT64_MAX) {
+        if (fm->cookie_mask == UINT64_MAX && (fm->match_only
+                                              || fm->modify_mode)) {
+            dp_fmt_put(&o, "/-1");
+        } else if (fm->cookie_mask != UINT64_MAX) {
             dp_fmt_put(&o, "/0x%llx", (unsigned long long) fm->cookie_mask);
         }
         dp_fmt_put(&o, ",");
+    }
+    if (fm->modify_cookie) {
+        dp_fmt_put(&o, "cookie=0x%llx,", (unsigned long long) fm->new_cookie);
     }
     if (fm->idle_timeout) {
         dp_fmt_put(&o, "idle_timeout=%u,", fm->idle_timeout);
@@ -744,6 +773,8 @@ ofp_flow_mod_equal(const struct ofp_flow_mod *a, const struct ofp_flow_mod *b)
            && a->has_priority == b->has_priority && a->cookie == b->cookie
            && a->cookie_mask == b->cookie_mask
            && a->has_cookie == b->has_cookie
+           && a->modify_cookie == b->modify_cookie
+           && a->new_cookie == b->new_cookie
            && a->idle_timeout == b->idle_timeout
            && a->hard_timeout == b->hard_timeout
            && a->out_port == b->out_port && a->match_only == b->match_only

@@ -47,8 +47,14 @@ struct ofp_flow_mod {
                                     modes if unset */
     uint16_t priority;
     bool has_priority;           /* priority= given (strict ops need it) */
-    uint64_t cookie, cookie_mask;  /* cookie_mask all ones unless C/M */
+    uint64_t cookie, cookie_mask;  /* add: the cookie; otherwise the
+                                      filter C/M (cookie_mask all ones
+                                      unless given) */
     bool has_cookie;
+    uint64_t new_cookie;         /* mod-flows: cookie=C without a mask sets
+                                    the cookie of the rules it modifies
+                                    (ovs-ofctl(8)); with C/M it filters */
+    bool modify_cookie;
     uint16_t idle_timeout, hard_timeout;   /* seconds, 0 = none */
     uint32_t out_port;           /* OFPP_ANY unless out_port= */
     struct ofp_match match;

@@ -18,8 +18,9 @@
  *
  * OpenFlow 1.3 §6.4 semantics, with ovs-ofctl's conventions: add replaces
  * a rule with the same table, match and priority (counters reset);
- * modify changes only the actions of the rules it selects (their cookie,
- * timeouts, counters and age stay) and never adds one; modify and delete
+ * modify changes only the actions of the rules it selects, and their
+ * cookie if it names a new one (cookie=C without a mask; timeouts,
+ * counters and age stay), and never adds one; modify and delete
  * select, non-strict, every rule whose match the mod's match covers, or,
  * strict, the rule with exactly that match and priority, in one table or
  * all (OFP_TABLE_ALL), then filter by cookie/mask (when given) and
@@ -594,6 +595,8 @@ struct mod_change {
     struct ofproto_rule *rule;
     struct ofp_action *actions;
     unsigned n_actions;
+    bool set_cookie;            /* mod-flows gave cookie=C, no mask */
+    uint64_t cookie;
 };
 
 struct mod_plan {
@@ -628,6 +631,8 @@ mod_plan_add(struct mod_plan *p, struct ofproto_rule *r,
     c = &p->c[p->n];
     c->rule = r;
     c->n_actions = fm->n_actions;
+    c->set_cookie = fm->modify_cookie;
+    c->cookie = fm->new_cookie;
     if (actions_dup(fm->actions, fm->n_actions, &c->actions)) {
         return -ENOMEM;
     }
@@ -684,6 +689,9 @@ modify_locked(struct ofproto *o, struct ofproto_bridge *b,
             free(c->rule->actions);
             c->rule->actions = c->actions;
             c->rule->n_actions = c->n_actions;
+            if (c->set_cookie) {
+                c->rule->cookie = c->cookie;
+            }
             c->actions = NULL;
         }
         if (plan.n) {

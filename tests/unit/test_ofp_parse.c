@@ -123,8 +123,8 @@ static const struct rt_case match_cases[] = {
     { "table=0", "table=0" },
     { "table=255", "" },
     { "table=3,cookie=0x10/0xff", "table=3,cookie=0x10/0xff" },
-    { "cookie=0x10", "cookie=0x10" },
-    { "cookie=0x10/-1", "cookie=0x10" },
+    { "cookie=0x10/-1", "cookie=0x10/-1" },
+    { "cookie=0x10/0xffffffffffffffff", "cookie=0x10/-1" },
     { "out_port=2", "out_port=2" },
     { "out_port=LOCAL", "out_port=LOCAL" },
     { "out_port=vm2", "out_port=8" },
@@ -257,6 +257,12 @@ static const struct bad_case bad_cases[] = {
     { OFP_PARSE_MATCH, "table=x", "table" },
     { OFP_PARSE_MATCH, "cookie=0xg", "0xg" },
     { OFP_PARSE_MATCH, "cookie=1/", "cookie" },
+    /* ovs-ofctl(8): "cannot set cookie" outside add and mod-flows. */
+    { OFP_PARSE_MATCH, "cookie=0x10", "without a mask sets a cookie" },
+    { OFP_PARSE_MATCH, "cookie=1/-1,cookie=2/-1", "given twice" },
+    { OFP_PARSE_MODIFY, "cookie=1,cookie=2,actions=drop",
+      "new cookie given twice" },
+    { OFP_PARSE_ADD, "cookie=1,cookie=2,actions=drop", "given twice" },
     { OFP_PARSE_MATCH, "idle_timeout=5", "idle_timeout" },
     { OFP_PARSE_MATCH, "hard_timeout=5", "hard_timeout" },
     { OFP_PARSE_MATCH, "actions=drop", "actions" },
@@ -474,7 +480,24 @@ test_add_fields(void **state)
     free(fm);
     fm = parse_ok("cookie=0x1/0xff,actions=drop", OFP_PARSE_MODIFY);
     assert_true(fm->cookie_mask == 0xff);
+    assert_false(fm->modify_cookie);
     free(fm);
+    /* mod-flows: the masked cookie selects, the bare one is the new
+     * value (ovs-ofctl(8): "specifying the cookie field twice"). */
+    fm = parse_ok("cookie=0x7,cookie=0x1/0xff,actions=drop",
+                  OFP_PARSE_MODIFY);
+    assert_true(fm->has_cookie && fm->cookie == 1 && fm->cookie_mask == 0xff);
+    assert_true(fm->modify_cookie && fm->new_cookie == 7);
+    free(fm);
+    char out[256];
+    round_trip("cookie=0x1/0xff,cookie=0x7,actions=drop", OFP_PARSE_MODIFY,
+               out, sizeof out);
+    assert_string_equal(out, "cookie=0x1/0xff,cookie=0x7,actions=drop");
+    round_trip("cookie=0x7,actions=drop", OFP_PARSE_MODIFY, out, sizeof out);
+    assert_string_equal(out, "cookie=0x7,actions=drop");
+    round_trip("cookie=0x7/-1,actions=drop", OFP_PARSE_MODIFY, out,
+               sizeof out);
+    assert_string_equal(out, "cookie=0x7/-1,actions=drop");
 }
 
 int

@@ -409,6 +409,20 @@ test_modify(void **state)
     assert_int_equal(ofproto_bridge_find(o, "br0")->n_rules, 4);
     /* The cookie stays what it was. */
     assert_int_equal(find_rule(o, 0, "priority=100,in_port=1")->cookie, 1);
+    /* ... unless mod-flows names a new one (cookie=C without a mask,
+     * ovs-ofctl(8)): here for the rules the masked cookie selects. */
+    mod1(o, OFPROTO_FM_MODIFY, "cookie=0x2/0xff,cookie=0x42,in_port=1,"
+         "actions=output:4");
+    assert_int_equal(find_rule(o, 0, "priority=50,in_port=1,tcp")->cookie,
+                     0x42);
+    assert_int_equal(find_rule(o, 0, "priority=100,in_port=1")->cookie, 1);
+    assert_string_equal(dump(o, "cookie=0x42/-1", false),
+                        "0,50,tcp,in_port=1 output:4,0\n");
+    /* Without a filter: every rule the match covers. */
+    mod1(o, OFPROTO_FM_MODIFY, "cookie=0x9,in_port=1,actions=output:2");
+    assert_int_equal(find_rule(o, 0, "priority=50,in_port=1,tcp")->cookie, 9);
+    assert_int_equal(find_rule(o, 0, "priority=100,in_port=1")->cookie, 9);
+    assert_int_equal(find_rule(o, 0, "priority=60,in_port=2")->cookie, 3);
 }
 
 static void
