@@ -106,21 +106,24 @@ map_rings(struct virtq *q, const struct guest_mem *mem)
     return 0;
 }
 
-/* A consistent position lies between what the device completed and what
- * the driver made available, at most 'size' apart (§2.6.6): used->idx <=
- * last_avail_idx <= avail->idx, modulo 2^16.  One that is not (a frontend
- * replaying base 0 for a ring in use) is replaced by used->idx when that
- * one is consistent.  Each shared index is read once. */
+/* Without inflight tracking, every avail entry below used->idx was
+ * consumed and none above it completed: a base other than used->idx (a
+ * frontend replaying base 0 for a ring in use) is replaced by used->idx
+ * when that one is consistent, used->idx <= avail->idx at most 'size'
+ * apart (§2.6.6), as rte_vhost does.  Each shared index is read once. */
 static void
 resume_at_used(struct virtq *q)
 {
     uint16_t used = RSW_READ_ONCE(q->used->idx);
     uint16_t avail = RSW_READ_ONCE(q->avail->idx);
     uint16_t base = q->last_avail_idx, size = q->cfg.size;
-    bool base_ok = (uint16_t) (base - used) <= size
-                   && (uint16_t) (avail - base) <= size;
 
-    if (base_ok || (uint16_t) (avail - used) > size) {
+    /* A base that merely lies between used->idx and avail->idx is not
+     * trusted either: a replayed 0 does whenever the ring's indices are
+     * within a ring of a multiple of 2^16, and taken literally it skips
+     * the chains in between, which are never completed (a full ring then
+     * hangs the driver for good). */
+    if (base == used || (uint16_t) (avail - used) > size) {
         return;     /* as configured; a hopeless ring breaks at first use */
     }
     q->last_avail_idx = q->avail_idx_seen = q->used_idx = used;

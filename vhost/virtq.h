@@ -138,9 +138,9 @@ struct virtq;
 /* Translates and validates the ring addresses against 'mem' (full lengths,
  * alignment 16/2/4 per §2.6 table), size a power of two.  -EINVAL / -EFAULT.
  *
- * With 'resume_at_used', a configured position that does not lie within
- * used->idx <= last_avail_idx <= avail->idx (modulo 2^16, at most 'size'
- * apart, §2.6.6) is replaced by used->idx, if that one does.  Without
+ * With 'resume_at_used', a configured position other than the ring's
+ * used->idx is replaced by used->idx, if used->idx <= avail->idx (modulo
+ * 2^16, at most 'size' apart, §2.6.6).  Without
  * inflight tracking every avail entry below used->idx was consumed, so that
  * is where the previous device stopped.  DPDK virtio-user in server mode
  * needs it: when the backend restarts, it replays a ring in use with

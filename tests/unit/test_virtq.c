@@ -686,6 +686,53 @@ test_pop_bufs(void **state)
     assert_int_equal(virtq_get_stats(f->q)->chains, 5);
 }
 
+/* Regression (it_switchd_kill9_client, rarely): the switch killed while
+ * a full ring's indices sat just below a multiple of 2^16.  The frontend
+ * replays base 0, which then lies between used->idx (65528) and
+ * avail->idx (0): taken literally, the 8 pending chains were skipped, the
+ * ring stayed full and the driver stopped sending for good. */
+static void
+test_resume_at_used_near_wrap(void **state)
+{
+    struct fixture *f = *state;
+    struct virtq_driver_buf b = { .gpa = BUF_A, .len = 4 };
+    struct virtq_chain c;
+    struct virtq_config cfg;
+    uint32_t id, len;
+    int heads[8];
+
+    for (unsigned i = 0; i < 65528; i++) {
+        fix_add(f, &b, 1);
+        pop_expect(f, &c, VIRTQ_CHAIN_OK);
+        virtq_push_used(f->q, c.head, 0);
+        virtq_flush_used(f->q);
+        assert_int_equal(virtq_driver_get_used(&f->drv, &id, &len), 1);
+    }
+    for (unsigned i = 0; i < 8; i++) {      /* full: avail->idx is 0 */
+        heads[i] = fix_add(f, &b, 1);
+    }
+    pop_expect(f, &c, VIRTQ_CHAIN_OK);      /* one taken, not completed */
+    virtq_destroy(f->q);
+    f->q = NULL;
+
+    virtq_driver_device_config(&f->drv, FIX_UVA_DELTA, &cfg);  /* base 0 */
+    cfg.resume_at_used = true;
+    assert_int_equal(virtq_create(&cfg, f->mem, &f->q), 0);
+    assert_int_equal(virtq_last_avail_idx(f->q), 65528);
+    assert_int_equal(virtq_avail_count(f->q), 8);
+    for (unsigned i = 0; i < 8; i++) {
+        pop_expect(f, &c, VIRTQ_CHAIN_OK);
+        assert_int_equal(c.head, heads[i]);
+        virtq_push_used(f->q, c.head, 0);
+    }
+    virtq_flush_used(f->q);
+    for (unsigned i = 0; i < 8; i++) {
+        assert_int_equal(virtq_driver_get_used(&f->drv, &id, &len), 1);
+        assert_int_equal(id, heads[i]);
+    }
+    assert_false(virtq_is_broken(f->q));
+}
+
 static void
 test_unpop(void **state)
 {
@@ -940,6 +987,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_head_out_of_range, setup8,
                                         fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_resume_at_used, setup8,
+                                        fix_state_teardown),
+        cmocka_unit_test_setup_teardown(test_resume_at_used_near_wrap, setup8,
                                         fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_unpop, setup8, fix_state_teardown),
         cmocka_unit_test_setup_teardown(test_pop_one_buf, setup8,
