@@ -521,6 +521,24 @@ test_head_out_of_range(void **state)
     virtq_destroy(q);
 }
 
+/* 'n' one-buffer chains through the ring: added, popped, completed and
+ * taken back by the driver, so both indices advance by 'n'. */
+static void
+run_chains(struct fixture *f, unsigned n)
+{
+    struct virtq_driver_buf b = { .gpa = BUF_A, .len = 4 };
+    struct virtq_chain c;
+    uint32_t id, len;
+
+    for (unsigned i = 0; i < n; i++) {
+        fix_add(f, &b, 1);
+        pop_expect(f, &c, VIRTQ_CHAIN_OK);
+        virtq_push_used(f->q, c.head, 0);
+        virtq_flush_used(f->q);
+        assert_int_equal(virtq_driver_get_used(&f->drv, &id, &len), 1);
+    }
+}
+
 /* Regression: rsw-switchd restarted under a DPDK virtio-user frontend in
  * server mode.  The frontend replays a ring in use with SET_VRING_BASE 0;
  * taken literally, avail->idx is far ahead and the queue is marked broken
@@ -537,13 +555,7 @@ test_resume_at_used(void **state)
     struct virtq *q;
     uint32_t id, len;
 
-    for (unsigned i = 0; i < 20; i++) {     /* used->idx ends at 20 */
-        fix_add(f, &b, 1);
-        pop_expect(f, &c, VIRTQ_CHAIN_OK);
-        virtq_push_used(f->q, c.head, 0);
-        virtq_flush_used(f->q);
-        assert_int_equal(virtq_driver_get_used(&f->drv, &id, &len), 1);
-    }
+    run_chains(f, 20);                      /* used->idx ends at 20 */
     int lost = fix_add(f, &b, 1);           /* popped, never completed */
     pop_expect(f, &c, VIRTQ_CHAIN_OK);
     int unseen = fix_add(f, &b, 1);         /* never popped */
@@ -701,13 +713,7 @@ test_resume_at_used_near_wrap(void **state)
     uint32_t id, len;
     int heads[8];
 
-    for (unsigned i = 0; i < 65528; i++) {
-        fix_add(f, &b, 1);
-        pop_expect(f, &c, VIRTQ_CHAIN_OK);
-        virtq_push_used(f->q, c.head, 0);
-        virtq_flush_used(f->q);
-        assert_int_equal(virtq_driver_get_used(&f->drv, &id, &len), 1);
-    }
+    run_chains(f, 65528);
     for (unsigned i = 0; i < 8; i++) {      /* full: avail->idx is 0 */
         heads[i] = fix_add(f, &b, 1);
     }
