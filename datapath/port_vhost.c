@@ -566,42 +566,30 @@ tx_pick(struct port_vhost *pv, struct vhost_ring **ring)
 }
 
 /* The usual case for a burst: each packet fits one guest buffer made of
- * one descriptor.  Those are popped in one call and filled directly, with
- * no iovec lists; at the first packet that needs more (a chain, merged
- * buffers, a buffer too small) the rest is given back for tx_push's
- * general path.  Returns how many packets were sent. */
+ * one descriptor.  Those are popped in one call and filled directly
+ * (virtio_net_rx_fill_one), with no chain walk or cursor; at the first
+ * packet that needs more (a chain, merged buffers, a buffer too small)
+ * the rest is given back for tx_push's general path.  Returns how many
+ * packets were sent. */
 static unsigned
 tx_push_one_bufs(const struct vhost_ring *ring,
                  const struct virtio_net_hdr *hdr,
                  struct dp_packet *const pkts[], unsigned n, uint64_t *bytes)
 {
     struct virtq_buf bufs[DP_PACKET_BATCH_MAX];
-    size_t hdr_len = ring->hdr_len;
     unsigned got = virtq_pop_bufs(ring->vq, true, bufs, n), i;
 
     for (i = 0; i < got; i++) {
-        const struct dp_packet *p = pkts[i];
-        uint8_t *dst = bufs[i].hva;
-        size_t len = p->copy_len;
+        struct iovec iov[DP_PACKET_MAX_IOV];
+        unsigned n_iov = dp_packet_iov(pkts[i], iov);
+        uint32_t used = virtio_net_rx_fill_one(&bufs[i], ring->hdr_len, hdr,
+                                               iov, n_iov);
 
-        /* The bytes the pieces hold, which the check below must cover. */
-        for (unsigned t = 0; t < p->n_tail; t++) {
-            len += p->tail[t].iov_len;
-        }
-        if (p->n_tail >= DP_PACKET_MAX_IOV || bufs[i].len < hdr_len
-            || bufs[i].len - hdr_len < len) {
+        if (!used) {
             break;
         }
-        dst += hdr_len;
-        memcpy(dst, dp_packet_data(p), p->copy_len);
-        dst += p->copy_len;
-        for (unsigned t = 0; t < p->n_tail; t++) {
-            memcpy(dst, p->tail[t].iov_base, p->tail[t].iov_len);
-            dst += p->tail[t].iov_len;
-        }
-        virtio_net_hdr_store(bufs[i].hva, hdr_len, hdr, 1);
-        virtq_push_used(ring->vq, bufs[i].head, (uint32_t) (hdr_len + len));
-        *bytes += p->frame_len;
+        virtq_push_used(ring->vq, bufs[i].head, used);
+        *bytes += pkts[i]->frame_len;
     }
     if (i < got) {
         virtq_unpop(ring->vq, (uint16_t) (got - i));

@@ -333,19 +333,12 @@ rx_push_one_buf(struct virtq *q, size_t hdr_len,
         return true;
     }
     /* A short buffer: rx_check_chain's refusal and counters apply. */
-    if (b.len < hdr_len || b.len - hdr_len < f->left) {
+    uint32_t used = virtio_net_rx_fill_one(&b, hdr_len, hdr, f->iov, f->n);
+    if (!used) {
         virtq_unpop(q, 1);
         return false;
     }
-    uint8_t *dst = (uint8_t *) b.hva + hdr_len;
-    for (unsigned i = 0; i < f->n; i++) {
-        if (f->iov[i].iov_len) {
-            memcpy(dst, f->iov[i].iov_base, f->iov[i].iov_len);
-            dst += f->iov[i].iov_len;
-        }
-    }
-    virtio_net_hdr_store(b.hva, hdr_len, hdr, 1);  /* last, so frame first */
-    virtq_push_used(q, b.head, (uint32_t) (hdr_len + f->left));
+    virtq_push_used(q, b.head, used);
     *err = VIRTIO_NET_OK;
     return true;
 }

@@ -21,9 +21,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 #include "compiler.h"
-
-struct virtq;
+#include "virtq.h"
 
 /* §5.1.6 */
 #define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
@@ -79,6 +79,37 @@ virtio_net_hdr_store(void *dst, size_t hdr_len,
             __builtin_memcpy(d + 8, &want, sizeof want);
         }
     }
+}
+
+/* Writes a packet -- the frame iov[0..n) and its header -- into the one
+ * driver buffer 'b' if it holds both (§5.1.6.3.1: one buffer, num_buffers
+ * 1): frame first, header last.  Returns the used length, or 0 if the
+ * buffer is too small (nothing written).  Inline: the burst fast path
+ * calls it per packet. */
+static inline uint32_t
+virtio_net_rx_fill_one(const struct virtq_buf *b, size_t hdr_len,
+                       const struct virtio_net_hdr *hdr,
+                       const struct iovec *iov, unsigned n)
+{
+    if (b->len < hdr_len) {
+        return 0;
+    }
+    size_t room = b->len - hdr_len;
+    for (unsigned i = 0; i < n; i++) {
+        if (iov[i].iov_len > room) {
+            return 0;
+        }
+        room -= iov[i].iov_len;
+    }
+    uint8_t *dst = (uint8_t *) b->hva + hdr_len;
+    for (unsigned i = 0; i < n; i++) {
+        if (iov[i].iov_len) {
+            __builtin_memcpy(dst, iov[i].iov_base, iov[i].iov_len);
+            dst += iov[i].iov_len;
+        }
+    }
+    virtio_net_hdr_store(b->hva, hdr_len, hdr, 1);
+    return (uint32_t) (b->len - room);
 }
 
 /* 12 with VIRTIO_F_VERSION_1 or VIRTIO_NET_F_MRG_RXBUF, else 10 (§5.1.6). */
