@@ -402,6 +402,15 @@ fx_insert(struct fixture *fx, size_t i, struct ofp_cls_rule **replaced)
     assert_int_equal(ofp_cls_insert(fx->cls, &fx->rules[i].cr, replaced), 0);
 }
 
+/* A lookup with a fresh all-wildcard mask, which then says what it
+ * looked at. */
+static const struct ofp_cls_rule *
+fx_lookup(struct fixture *fx, const struct flow *pkt, struct flow_wc *wc)
+{
+    flow_wc_init_catchall(wc);
+    return ofp_cls_lookup(fx->cls, pkt, wc);
+}
+
 static struct flow
 fx_packet(uint16_t tp_dst)
 {
@@ -427,8 +436,7 @@ test_empty(void **state)
     struct flow_wc wc;
     size_t n;
 
-    flow_wc_init_catchall(&wc);
-    assert_null(ofp_cls_lookup(fx->cls, &pkt, &wc));
+    assert_null(fx_lookup(fx, &pkt, &wc));
     assert_true(flow_wc_is_catchall(&wc));
     assert_int_equal(ofp_cls_count(fx->cls), 0);
     assert_int_equal(ofp_cls_n_subtables(fx->cls), 0);
@@ -629,8 +637,7 @@ test_staged_wildcards(void **state)
         fx_insert(fx, i, NULL);
     }
     pkt.nw_src = htonl(0xc0a80101);
-    flow_wc_init_catchall(&wc);
-    assert_ptr_equal(ofp_cls_lookup(fx->cls, &pkt, &wc), &fx->rules[2].cr);
+    assert_ptr_equal(fx_lookup(fx, &pkt, &wc), &fx->rules[2].cr);
     assert_int_equal(wc.masks.dl_type, 0xffff);
     /* The nw_src trie: 192.168.1.1 parts from every rule's 10.x address
      * at the first bit, so one bit says no /32 rule can match. */
@@ -641,14 +648,12 @@ test_staged_wildcards(void **state)
     assert_int_equal(wc.masks.in_port, 0);
 
     pkt = fx_packet(22);
-    flow_wc_init_catchall(&wc);
-    assert_ptr_equal(ofp_cls_lookup(fx->cls, &pkt, &wc), &fx->rules[2].cr);
+    assert_ptr_equal(fx_lookup(fx, &pkt, &wc), &fx->rules[2].cr);
     assert_int_equal(wc.masks.tp_dst, 0xffff);
 
     /* A dl_type miss: only L2 (of this mask: dl_type) is looked at. */
     pkt.dl_type = htons(0x86dd);
-    flow_wc_init_catchall(&wc);
-    assert_ptr_equal(ofp_cls_lookup(fx->cls, &pkt, &wc), &fx->rules[2].cr);
+    assert_ptr_equal(fx_lookup(fx, &pkt, &wc), &fx->rules[2].cr);
     assert_int_equal(wc.masks.dl_type, 0xffff);
     assert_int_equal(wc.masks.nw_src, 0);
     assert_int_equal(wc.masks.nw_proto, 0);
@@ -676,8 +681,7 @@ test_prefix_wildcards(void **state)
 
     /* 10.254.1.1 parts from 10.253.0.0/18 at bit 14: a /15 says it. */
     pkt.nw_dst = htonl(0x0afe0101);
-    flow_wc_init_catchall(&wc);
-    assert_ptr_equal(ofp_cls_lookup(fx->cls, &pkt, &wc), &fx->rules[0].cr);
+    assert_ptr_equal(fx_lookup(fx, &pkt, &wc), &fx->rules[0].cr);
     assert_int_equal(wc.masks.nw_dst, htonl(0xfffe0000));
     assert_int_equal(wc.masks.dl_type, 0xffff);   /* the stage before */
     assert_int_equal(wc.masks.nw_src, 0);
@@ -685,15 +689,13 @@ test_prefix_wildcards(void **state)
 
     /* 10.253.0.1 differs from a rule's address in the last bit only. */
     pkt.nw_dst = htonl(0x0afd0001);
-    flow_wc_init_catchall(&wc);
-    assert_ptr_equal(ofp_cls_lookup(fx->cls, &pkt, &wc), &fx->rules[0].cr);
+    assert_ptr_equal(fx_lookup(fx, &pkt, &wc), &fx->rules[0].cr);
     assert_int_equal(wc.masks.nw_dst, 0xffffffff);
     assert_int_equal(wc.masks.tp_dst, 0);
 
     /* A rule's own address: the whole 5-tuple was looked at. */
     pkt.nw_dst = htonl(0x0afd0004);
-    flow_wc_init_catchall(&wc);
-    assert_ptr_equal(ofp_cls_lookup(fx->cls, &pkt, &wc), &fx->rules[3].cr);
+    assert_ptr_equal(fx_lookup(fx, &pkt, &wc), &fx->rules[3].cr);
     assert_int_equal(wc.masks.tp_dst, 0xffff);
 
     /* A /16 rule: packets in 10.254.0.0/16 now reach its subtable, and
@@ -702,17 +704,14 @@ test_prefix_wildcards(void **state)
     fx->rules[N + 1].cr.match.flow.nw_dst = htonl(0x0afe0000);
     fx_insert(fx, N + 1, NULL);
     pkt.nw_dst = htonl(0x0afe0101);
-    flow_wc_init_catchall(&wc);
-    assert_ptr_equal(ofp_cls_lookup(fx->cls, &pkt, &wc),
-                     &fx->rules[N + 1].cr);
+    assert_ptr_equal(fx_lookup(fx, &pkt, &wc), &fx->rules[N + 1].cr);
     assert_int_equal(wc.masks.nw_dst, htonl(0xffff0000));
 
     /* Removing the rules removes their prefixes. */
     for (size_t j = 1; j <= N + 1; j++) {
         ofp_cls_remove(fx->cls, &fx->rules[j].cr);
     }
-    flow_wc_init_catchall(&wc);
-    assert_ptr_equal(ofp_cls_lookup(fx->cls, &pkt, &wc), &fx->rules[0].cr);
+    assert_ptr_equal(fx_lookup(fx, &pkt, &wc), &fx->rules[0].cr);
     assert_int_equal(wc.masks.nw_dst, 0);
 }
 
@@ -729,8 +728,7 @@ test_priority_skip_wildcards(void **state)
     fx_rule(fx, 1, 8, 10, 80);    /* tcp,tp_dst=80 */
     fx_insert(fx, 0, NULL);
     fx_insert(fx, 1, NULL);
-    flow_wc_init_catchall(&wc);
-    assert_ptr_equal(ofp_cls_lookup(fx->cls, &pkt, &wc), &fx->rules[0].cr);
+    assert_ptr_equal(fx_lookup(fx, &pkt, &wc), &fx->rules[0].cr);
     assert_int_equal(wc.masks.in_port, UINT32_MAX);
     assert_int_equal(wc.masks.tp_dst, 0);
     assert_int_equal(wc.masks.dl_type, 0);
@@ -752,12 +750,10 @@ test_rank_after_remove(void **state)
     for (size_t i = 0; i < 3; i++) {
         fx_insert(fx, i, NULL);
     }
-    flow_wc_init_catchall(&wc);
-    assert_ptr_equal(ofp_cls_lookup(fx->cls, &pkt, &wc), &fx->rules[0].cr);
+    assert_ptr_equal(fx_lookup(fx, &pkt, &wc), &fx->rules[0].cr);
     assert_int_equal(wc.masks.tp_dst, 0);
     ofp_cls_remove(fx->cls, &fx->rules[0].cr);
-    flow_wc_init_catchall(&wc);
-    assert_ptr_equal(ofp_cls_lookup(fx->cls, &pkt, &wc), &fx->rules[2].cr);
+    assert_ptr_equal(fx_lookup(fx, &pkt, &wc), &fx->rules[2].cr);
     assert_int_equal(wc.masks.tp_dst, 0xffff);
     assert_int_equal(wc.masks.in_port, 0);
 }
