@@ -123,7 +123,8 @@ dpif_create(const struct dpif_config *cfg, struct dpif **out)
     dp->emc_insert_inv_prob = cfg->emc_insert_inv_prob;
     dp->max_flows = cfg->max_flows_per_pmd ? cfg->max_flows_per_pmd
                                            : DPIF_DEFAULT_MAX_FLOWS;
-    dp->credit_interval_tsc = tsc_hz() / 1000
+    dp->tsc_hz = tsc_hz();
+    dp->credit_interval_tsc = dp->tsc_hz / 1000
                               * (cfg->credit_interval_ms
                                  ? cfg->credit_interval_ms
                                  : DPIF_DEFAULT_CREDIT_INTERVAL_MS);
@@ -500,6 +501,10 @@ dpif_pmd_info(struct dpif *dp, unsigned i, struct dpif_pmd_info *info)
     info->core = pmd->core;
     info->numa = pmd->numa;
     info->n_flows = __atomic_load_n(&pmd->n_flows_pub, __ATOMIC_RELAXED);
+    info->max_iter_cycles = __atomic_load_n(&pmd->max_iter_cycles,
+                                            __ATOMIC_RELAXED);
+    info->max_iter_us = dp->tsc_hz ? info->max_iter_cycles * 1000000u
+                                     / dp->tsc_hz : 0;
     pmd_stats_read(pmd, &info->stats);
     for (size_t k = 0; k < sizeof info->stats / sizeof(uint64_t); k++) {
         s[k] -= base[k];
@@ -511,6 +516,7 @@ dpif_pmd_stats_clear(struct dpif *dp)
 {
     for (unsigned i = 0; i < dp->n_pmds; i++) {
         pmd_stats_read(&dp->pmds[i], &dp->base[i]);
+        __atomic_fetch_add(&dp->pmds[i].max_iter_clear, 1, __ATOMIC_RELAXED);
     }
 }
 

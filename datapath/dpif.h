@@ -178,6 +178,10 @@ struct dpif_pmd_info {
     int numa;
     unsigned n_flows;
     unsigned emc_entries;  /* live EMC entries (approximate, racy read) */
+    /* The longest loop iteration since pmd-stats-clear, in TSC cycles:
+     * the PMD's worst stall (a cache flush after a flow change, an upcall
+     * waiting for the slow path, or the host preempting the core). */
+    uint64_t max_iter_cycles, max_iter_us;
     struct dpif_pmd_stats stats;
 };
 

@@ -668,6 +668,21 @@ pmd_answer_dump(struct dpif_pmd *pmd)
     __atomic_store_n(&req->done, 1, __ATOMIC_RELEASE);
 }
 
+/* Keeps the longest iteration for pmd-stats-show; a clear request (a
+ * counter the control thread bumps) restarts it from this iteration. */
+static inline void
+pmd_track_max_iter(struct dpif_pmd *pmd, uint64_t dt)
+{
+    uint64_t clear = __atomic_load_n(&pmd->max_iter_clear, __ATOMIC_RELAXED);
+
+    if (RSW_UNLIKELY(clear != pmd->max_iter_clear_seen)) {
+        pmd->max_iter_clear_seen = clear;
+        __atomic_store_n(&pmd->max_iter_cycles, dt, __ATOMIC_RELAXED);
+    } else if (RSW_UNLIKELY(dt > pmd->max_iter_cycles)) {
+        __atomic_store_n(&pmd->max_iter_cycles, dt, __ATOMIC_RELAXED);
+    }
+}
+
 /* One poll-loop iteration over this PMD's rx queues. */
 static void
 pmd_iterate(struct dpif_pmd *pmd)
@@ -740,6 +755,7 @@ pmd_iterate(struct dpif_pmd *pmd)
         PMD_STAT_ADD(pmd, idle_cycles, dt);
     }
     PMD_STAT_ADD(pmd, iterations, 1);
+    pmd_track_max_iter(pmd, dt);
     if (pmd->dp->upcall.credit) {
         pmd_credit_step(pmd, t);
     }

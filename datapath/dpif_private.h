@@ -66,6 +66,11 @@ struct dpif_pmd {
     int running;                       /* in its loop */
     struct dpif_dump_req *dump_req;
     struct dpif_pmd_stats stats;       /* PMD writes, others read */
+    /* Longest iteration since the last pmd-stats-clear (a max cannot be
+     * cleared by a subtracted base): the PMD zeroes it when it sees
+     * max_iter_clear move, so only the PMD writes it. */
+    uint64_t max_iter_cycles;
+    uint64_t max_iter_clear;           /* control thread bumps */
     uint32_t n_flows_pub;              /* for pmd-stats-show */
 
     /* Private to the PMD thread. */
@@ -76,6 +81,7 @@ struct dpif_pmd {
     uint64_t flow_gen;
     uint64_t inval_done;               /* dl_dst requests handled */
     uint64_t last_tsc;                 /* end of the last iteration */
+    uint64_t max_iter_clear_seen;
     struct pmd_scratch *scratch;
     /* EMC bypass (pmd_emc_wanted() in dpif_pmd.c). */
     uint32_t emc_bursts_left;          /* of the current probe or skip */
@@ -116,6 +122,7 @@ struct dpif {
     uint32_t emc_insert_inv_prob;
     uint32_t max_flows;
     uint64_t credit_interval_tsc;      /* between credit walks */
+    uint64_t tsc_hz;
     bool membarrier;                   /* PMDs' quiescent points need no
                                           fence: dpif_synchronize() makes
                                           one on their cores (dpif.c) */

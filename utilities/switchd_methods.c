@@ -113,6 +113,8 @@ method_pmd_stats_show(void *aux, int argc RSW_UNUSED,
         JSON_ADD_U64(o, "cycles_per_packet",
                      s->packets ? s->busy_cycles / s->packets : 0);
         JSON_ADD_U64(o, "iterations", s->iterations);
+        JSON_ADD_U64(o, "max_iter_cycles", info.max_iter_cycles);
+        JSON_ADD_U64(o, "max_iter_us", info.max_iter_us);
         /* Packets per non-empty rx burst: per-burst costs (ring index
          * reads, output flushes, notifications) are shared by this many. */
         json_object_object_add(o, "avg_rx_batch", json_object_new_double(

@@ -175,6 +175,7 @@ struct slow {
     int bad_credit;                  /* checked by the test thread */
     int busy;                        /* atomic: refuse non-blocking credit */
     uint64_t busy_refusals;          /* atomic */
+    int delay_ms;                    /* atomic: a slow translation */
 };
 
 static int
@@ -185,6 +186,11 @@ slow_translate(void *ctx, const struct flow *flow, struct flow_wc *wc,
     uint32_t v = __atomic_load_n(&sl->version, __ATOMIC_ACQUIRE);
 
     __atomic_fetch_add(&sl->translations, 1, __ATOMIC_RELAXED);
+    int delay = __atomic_load_n(&sl->delay_ms, __ATOMIC_ACQUIRE);
+    if (delay) {
+        struct timespec ts = {.tv_nsec = delay * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     wc->masks.in_port = UINT32_MAX;
     memset(&wc->masks.dl_dst, 0xff, sizeof wc->masks.dl_dst);
     dp_actions_init(a);
@@ -546,6 +552,43 @@ test_dl_dst_invalidation(void **state)
 /* The EMC bypass (dpif_pmd.c): a stream of distinct microflows (over the
  * same three megaflows) turns the EMC off for most bursts; once the stream
  * repeats three microflows again, the next probe turns it back on. */
+/* max_iter_cycles (dpif.h): an upcall that takes 40 ms shows as an
+ * iteration at least that long; pmd-stats-clear restarts the maximum,
+ * which then reflects only the fast iterations after it. */
+static void
+test_max_iteration(void **state)
+{
+    struct fix *fx = fix_new(0, 60000);
+    struct dpif_pmd_info info;
+    int i;
+
+    (void) state;
+    __atomic_store_n(&fx->slow.delay_ms, 40, __ATOMIC_RELEASE);
+    send_and_wait(fx, 3);
+    dpif_pmd_info(fx->dp, 0, &info);
+    assert_true(info.max_iter_us >= 40000);
+    assert_true(info.max_iter_cycles > 0);
+    uint64_t slow_cycles = info.max_iter_cycles;
+
+    /* Cached now: no more slow upcalls.  The clear takes effect at the
+     * PMD's next iteration; a later one may be slow only if the host
+     * takes the core away for 40 ms, so a few tries suffice. */
+    __atomic_store_n(&fx->slow.delay_ms, 0, __ATOMIC_RELEASE);
+    for (i = 0; i < 5; i++) {
+        dpif_pmd_stats_clear(fx->dp);
+        sleep_ms(20);
+        send_and_wait(fx, 30);
+        dpif_pmd_info(fx->dp, 0, &info);
+        if (info.max_iter_cycles < slow_cycles / 2) {
+            break;
+        }
+    }
+    assert_true(i < 5);
+    assert_true(info.max_iter_us < 20000);
+    assert_int_equal(info.stats.upcalls, 0);
+    fix_free(fx);
+}
+
 static void
 test_emc_bypass(void **state)
 {
@@ -609,6 +652,7 @@ main(void)
         cmocka_unit_test(test_invalidation_guarantee),
         cmocka_unit_test(test_dl_dst_invalidation),
         cmocka_unit_test(test_emc_bypass),
+        cmocka_unit_test(test_max_iteration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
