@@ -665,6 +665,29 @@ parse_resubmit(struct act_parse *ap, const struct act_word *w,
     return 0;
 }
 
+/* OpenFlow 1.3 requires OFPVID_PRESENT in a VLAN_VID set-field value
+ * (spec 1.3.3, "Set-Field" action).  Without it the write would clear the
+ * pipeline's CFI bit and so remove the tag, which is never what
+ * "set_field:100->vlan_vid" means to its author: refused, with the
+ * spelling that sets VID 100. */
+static int
+check_vid_present(struct act_parse *ap, const struct act_token *t,
+                  const struct ofp_action *a)
+{
+    uint64_t value = ofp_value_to_u64(&a->set.value);
+    uint64_t mask = ofp_value_to_u64(&a->set.mask);
+
+    if (a->set.field->id != OFPF_VLAN_VID || !(mask & 0x1000)
+        || (value & 0x1000)) {
+        return 0;
+    }
+    return act_error(ap, "'%.*s': a vlan_vid value needs the OFPVID_PRESENT "
+                     "bit 0x1000 (set_field:%llu->vlan_vid sets VID %llu; "
+                     "strip_vlan removes a tag)", (int) t->len, t->text,
+                     (unsigned long long) ((value & 0xfff) | 0x1000),
+                     (unsigned long long) (value & 0xfff));
+}
+
 /* SET_FIELD of 'f' from "VALUE[/MASK]" text, through the field table. */
 static int
 set_field_from_text(struct act_parse *ap, const struct act_token *t,
@@ -695,7 +718,7 @@ set_field_from_text(struct act_parse *ap, const struct act_token *t,
     a->type = OFPACT_SET_FIELD;
     a->set.field = f;
     value_canonicalize(f, &a->set.value, &a->set.mask);
-    return 0;
+    return check_vid_present(ap, t, a);
 }
 
 /* set_field:VALUE[/MASK]->FIELD (OpenFlow 1.2 set-field). */

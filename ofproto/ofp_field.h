@@ -50,6 +50,7 @@ enum ofp_field_id {
     OFPF_VLAN_TCI,                       /* u16, maskable, CFI = present */
     OFPF_DL_VLAN,                        /* 12-bit VID (OF 1.0 dl_vlan) */
     OFPF_DL_VLAN_PCP,                    /* 3 bits */
+    OFPF_VLAN_VID,                       /* OXM: VID | 0x1000 if tagged */
     OFPF_NW_SRC, OFPF_NW_DST,            /* IPv4 / ARP SPA, TPA; maskable */
     OFPF_IPV6_SRC, OFPF_IPV6_DST,        /* maskable */
     OFPF_IPV6_LABEL,                     /* 20 bits, maskable */

@@ -438,6 +438,28 @@ parse_field_value(struct parse_ctx *ctx, const struct word *w,
     return 0;
 }
 
+/* OXM vlan_vid (ovs-fields(7)): a tagged packet's value always has
+ * OFPVID_PRESENT (0x1000), an untagged one's is 0.  "vlan_vid=5" matches
+ * neither, so it is refused as the mistake it is, with the spelling that
+ * matches VID 5. */
+static int
+check_vlan_vid(struct parse_ctx *ctx, const struct word *w,
+               const union ofp_value *v, const union ofp_value *mask)
+{
+    uint64_t x = ofp_value_to_u64(v), m = ofp_value_to_u64(mask);
+
+    if (!(m & VLAN_CFI) || (x & VLAN_CFI) || !x) {
+        return 0;
+    }
+    return fail(ctx, "%.*s=%.*s matches no packet: a tagged packet's "
+                "vlan_vid has the OFPVID_PRESENT bit 0x1000 (vlan_vid=%llu "
+                "or dl_vlan=%llu for VID %llu; vlan_vid=0 for no tag)",
+                qlen(w->key_len), w->key, qlen(w->value_len), w->value,
+                (unsigned long long) (x | VLAN_CFI),
+                (unsigned long long) (x & 0xfff),
+                (unsigned long long) (x & 0xfff));
+}
+
 static int
 parse_field_word(struct parse_ctx *ctx, const struct word *w,
                  const struct ofp_field *f)
@@ -453,6 +475,9 @@ parse_field_word(struct parse_ctx *ctx, const struct word *w,
         return parse_vlan_word(ctx, w, f->id == OFPF_DL_VLAN_PCP);
     }
     error = parse_field_value(ctx, w, f, &v, &mask);
+    if (!error && f->id == OFPF_VLAN_VID) {
+        error = check_vlan_vid(ctx, w, &v, &mask);
+    }
     if (!error) {
         error = claim_bits(ctx, w, f->id);
     }
@@ -468,8 +493,9 @@ parse_field_word(struct parse_ctx *ctx, const struct word *w,
 }
 
 /* A field name as a match word: the ovs-ofctl or OXM name, not the
- * NXM_* spellings of load/move, and not OXM vlan_vid (its "no
- * OFPVID_PRESENT bit means untagged" reading differs from dl_vlan's). */
+ * NXM_* spellings of load/move.  OXM vlan_vid is its own 13-bit field
+ * (vlan_vid=0: no tag; 0x1000/0x1000: any tag; 0x1005: VID 5), and
+ * vlan_pcp means dl_vlan_pcp (a tag with that PCP), as in ovs-fields(7). */
 static const struct ofp_field *
 match_field(const struct word *w)
 {
@@ -477,8 +503,7 @@ match_field(const struct word *w)
                             || !memcmp(w->key, "OXM_", 4))) {
         return NULL;
     }
-    if (word_is(w, "vlan_vid") || word_is(w, "vlan_pcp")
-        || memchr(w->key, '[', w->key_len)) {
+    if (memchr(w->key, '[', w->key_len)) {
         return NULL;
     }
     return ofp_field_by_name_len(w->key, w->key_len);

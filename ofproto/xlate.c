@@ -472,7 +472,7 @@ xlate_output(struct xlate_ctx *x, uint32_t port)
 enum write_kind {
     WRITE_PIPELINE,   /* in_port, metadata, regs: the working flow only */
     WRITE_L2,         /* Ethernet addresses */
-    WRITE_VLAN,       /* vlan_tci, dl_vlan, dl_vlan_pcp */
+    WRITE_VLAN,       /* vlan_tci, dl_vlan, dl_vlan_pcp, vlan_vid */
     WRITE_IPV4,       /* nw_src/dst, DSCP, TTL of IPv4 */
     WRITE_L4,         /* TCP/UDP ports of IPv4 */
     WRITE_NONE,       /* the datapath has no action for it */
@@ -489,6 +489,7 @@ field_write_kind(const struct ofp_field *f)
     case OFPF_DL_SRC: case OFPF_DL_DST:
         return WRITE_L2;
     case OFPF_VLAN_TCI: case OFPF_DL_VLAN: case OFPF_DL_VLAN_PCP:
+    case OFPF_VLAN_VID:
         return WRITE_VLAN;
     case OFPF_NW_SRC: case OFPF_NW_DST: case OFPF_NW_TOS: case OFPF_IP_DSCP:
     case OFPF_NW_TTL:

@@ -85,7 +85,9 @@ static const struct round_trip round_trips[] = {
     {"set_field:0x5->reg0", "set_field:0x5->reg0"},
     {"set_field:0x5/0xf->reg7", "set_field:0x5/0xf->reg7"},
     {"set_field:0x10/0xff->metadata", "set_field:0x10/0xff->metadata"},
-    {"set_field:100->vlan_vid", "set_field:100->vlan_vid"},
+    {"set_field:4196->vlan_vid", "set_field:4196->vlan_vid"},
+    {"set_field:0x1064->vlan_vid", "set_field:4196->vlan_vid"},
+    {"set_field:100->dl_vlan", "set_field:100->dl_vlan"},
     {"set_field:5->vlan_pcp", "set_field:5->vlan_pcp"},
     {"set_field:46->ip_dscp", "set_field:46->ip_dscp"},
     {"set_field:7->in_port", "set_field:7->in_port"},
@@ -282,6 +284,10 @@ static const struct bad bads[] = {
     {"mod_vlan_vid:-1", "VLAN VID must be 0..4095"},
     {"mod_vlan_vid", "want mod_vlan_vid:VID"},
     {"mod_vlan_pcp:8", "'mod_vlan_pcp:8': VLAN PCP must be 0..7"},
+    {"set_field:100->vlan_vid", "'set_field:100->vlan_vid': a vlan_vid value "
+     "needs the OFPVID_PRESENT bit 0x1000 (set_field:4196->vlan_vid sets VID "
+     "100; strip_vlan removes a tag)"},
+    {"set_field:0x2000->vlan_vid", "vlan_vid: 0x2000 is out of range (max 8191)"},
     {"mod_nw_tos:17", "'mod_nw_tos:17': not a valid TOS"},
     {"mod_nw_tos:256", "not a valid TOS"},
     {"push_vlan:0x8847", "'push_vlan:0x8847': TPID must be 0x8100 or 0x88a8"},

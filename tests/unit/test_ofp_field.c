@@ -75,7 +75,7 @@ test_names(void **state)
         { "tcp_src", OFPF_TP_SRC }, { "tcp_dst", OFPF_TP_DST },
         { "udp_src", OFPF_TP_SRC }, { "sctp_dst", OFPF_TP_DST },
         { "ip_proto", OFPF_NW_PROTO }, { "nw_frag", OFPF_IP_FRAG },
-        { "vlan_vid", OFPF_DL_VLAN }, { "vlan_pcp", OFPF_DL_VLAN_PCP },
+        { "vlan_vid", OFPF_VLAN_VID }, { "dl_vlan", OFPF_DL_VLAN }, { "vlan_pcp", OFPF_DL_VLAN_PCP },
         { "icmpv4_type", OFPF_ICMP_TYPE }, { "reg5", OFPF_REG5 },
         { "NXM_OF_IN_PORT", OFPF_IN_PORT }, { "NXM_OF_ETH_SRC", OFPF_DL_SRC },
         { "NXM_OF_ETH_DST", OFPF_DL_DST }, { "NXM_OF_ETH_TYPE", OFPF_DL_TYPE },

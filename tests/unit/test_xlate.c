@@ -273,6 +273,27 @@ test_vlan_ops(void **state)
     assert_xlate(o, "in_port=5", "push_vlan(vid=7,pcp=0),11,pop_vlan,12");
 }
 
+/* OXM vlan_vid (ovs-fields(7)): 0 matches untagged packets only,
+ * 0x1000/0x1000 any tag, 0x1064 VID 100; set_field:4196->vlan_vid sets
+ * VID 100, pushing a tag onto an untagged packet as OVS does. */
+static void
+test_vlan_oxm(void **state)
+{
+    struct ofproto *o = *state;
+
+    set_flows(o, "in_port=1,vlan_vid=0,actions=set_field:4196->vlan_vid,"
+                 "output:2\n"
+                 "in_port=1,vlan_vid=0x1000/0x1000,actions=set_field:4196"
+                 "->vlan_vid,set_field:3->vlan_pcp,output:2\n"
+                 "in_port=2,vlan_vid=0x1064,actions=strip_vlan,output:1\n");
+    assert_xlate(o, "in_port=1", "push_vlan(vid=100,pcp=0),12");
+    assert_xlate(o, "in_port=1,dl_vlan=5,dl_vlan_pcp=1",
+                 "set(vlan(vid=100)),set(vlan(pcp=3)),12");
+    assert_xlate(o, "in_port=2,dl_vlan=100", "pop_vlan,11");
+    assert_xlate(o, "in_port=2,dl_vlan=101", "drop");
+    assert_xlate(o, "in_port=2", "drop");
+}
+
 static void
 test_vlan_third_tag_drops(void **state)
 {
@@ -870,6 +891,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_set_field_tcp6_drops, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_vlan_ops, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vlan_oxm, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vlan_third_tag_drops, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_resubmit_goto, setup, teardown),
