@@ -31,11 +31,17 @@
  *
  * Each such invalidation makes each PMD walk its megaflows once, so they
  * are rate-limited to NORMAL_INVALIDATIONS_PER_SEC.  Past that (a guest
- * sending from random source MACs), a move still invalidates at once,
- * but everything (megaflows sending to the old port are wrong), and a
- * new or evicted address only sets ofproto->learned_new: ofproto_run()
- * invalidates once a second.  Megaflows that flooded to a new address still deliver
- * (flooding reaches its port too); they only waste copies until then. */
+ * sending from random source MACs), a new or evicted address only sets
+ * ofproto->learned_new: ofproto_run() invalidates once a second.
+ * Megaflows that flooded to a new address still deliver (flooding reaches
+ * its port too); they only waste copies until then.  A move past the
+ * limit must invalidate everything (megaflows sending to the old port are
+ * wrong), but at most once per NORMAL_MOVE_FLUSH_MS: a guest spoofing
+ * other ports' source MACs in a burst would otherwise flush every
+ * megaflow of every port once per frame.  The moves in between are
+ * covered by the next flush, which the next learning event or
+ * ofproto_run() makes; until then their old megaflows still deliver to
+ * the old port. */
 #include "xlate.h"
 
 #include <inttypes.h>
@@ -203,6 +209,19 @@ normal_learn(struct xlate_ctx *x, const struct ofproto_port *in,
 }
 
 #define NORMAL_INVALIDATIONS_PER_SEC 100
+#define NORMAL_MOVE_FLUSH_MS 10
+
+/* A full invalidation for the moves past the rate limit, if one is
+ * pending and the last is NORMAL_MOVE_FLUSH_MS old. */
+static void
+normal_flush_moves(struct ofproto *o, uint64_t now)
+{
+    if (o->moved_pending && now - o->move_flush_ms >= NORMAL_MOVE_FLUSH_MS) {
+        o->moved_pending = false;
+        o->move_flush_ms = now;
+        ofproto_invalidate(o);
+    }
+}
 
 /* 'mac' learned or moved ('moved'), or NULL: an address was evicted. */
 static void
@@ -219,16 +238,18 @@ normal_learned(struct ofproto *o, const uint8_t *mac, bool moved)
 
         o->new_flushes++;
         if (!mac) {
+            o->moved_pending = false;   /* covered by this flush */
             ofproto_invalidate(o);
             return;
         }
         memcpy(a.ea, mac, sizeof a.ea);
         ofproto_invalidate_dl_dst(o, &a);
     } else if (moved) {
-        ofproto_invalidate(o);
+        o->moved_pending = true;
     } else {
         o->learned_new = true;      /* ofproto_run() invalidates */
     }
+    normal_flush_moves(o, now);
 }
 
 /* IEEE 802.1D 7.12.6: 01:80:c2:00:00:00..0f are link-local (STP, LACP,

@@ -655,11 +655,12 @@ ofproto_run(struct ofproto *o)
         changed += mac_learning_expire(b->ml, now / 1000u);
         changed += ofproto_bridge_expire_rules(o, b, now);
     }
-    if (changed || o->learned_new) {
+    if (changed || o->learned_new || o->moved_pending) {
         /* Megaflows forwarding to an expired address must flood again;
          * those of an expired rule must see the tables without it; those
          * flooding to a newly learned address should now unicast. */
         o->learned_new = false;
+        o->moved_pending = false;
         ofproto_invalidate(o);
     }
     pthread_mutex_unlock(&o->mutex);

@@ -76,6 +76,9 @@ struct ofproto {
                                         not invalidate for (rate limit) */
     uint64_t new_flush_window_ms;    /* NORMAL's rate limit (normal.c) */
     unsigned new_flushes;
+    bool moved_pending;              /* a move past the limit, not yet
+                                        flushed for (normal.c) */
+    uint64_t move_flush_ms;          /* the last such flush */
     uint64_t next_rule_id;
     struct ofproto_rule **by_id;     /* hash buckets, by_id_mask + 1 */
     size_t by_id_mask, n_by_id;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <errno.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
@@ -511,6 +512,52 @@ setup_vlans(struct ofproto *o)
     set_vlan(o, "p5", OFPROTO_VLAN_NATIVE_UNTAGGED, 20, t10, 1);
 }
 
+static uint64_t
+mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
+}
+
+/* Past NORMAL's 100 targeted invalidations a second, a MAC move flushes
+ * everything, but at most once per 10 ms (normal.c): a burst of spoofed
+ * moves does not flush once per frame, and none is forgotten (the next
+ * learning event or ofproto_run() covers those in between). */
+static void
+test_normal_move_storm(void **state)
+{
+    struct ofproto *o = *state;
+    struct result r;
+    char flow[128];
+    int i;
+
+    ofproto_fixture_reset_counts();
+    for (i = 0; i < 120; i++) {             /* spends the budget */
+        snprintf(flow, sizeof flow, "in_port=1,dl_src=02:00:00:00:01:%02x,"
+                 "dl_dst=" BCAST, i);
+        (void) xl(o, flow, &r);
+    }
+    unsigned full0 = n_invalidations - n_dl_dst_invalidations;
+    uint64_t t0 = mono_ms();
+    for (i = 0; i < 400; i++) {             /* A flaps between 2 and 3 */
+        snprintf(flow, sizeof flow, "in_port=%d,dl_src=" MAC_A ",dl_dst="
+                 BCAST, 2 + i % 2);
+        (void) xl(o, flow, &r);
+    }
+    uint64_t ms = mono_ms() - t0;
+    unsigned full = n_invalidations - n_dl_dst_invalidations - full0;
+    assert_true(full >= 1);                 /* the first move, at once */
+    assert_true(full <= 1 + ms / 10);
+    assert_true(full < 400);
+    /* Whatever is pending is flushed by the periodic run, once. */
+    unsigned before = n_invalidations;
+    ofproto_run(o);
+    ofproto_run(o);
+    assert_true(n_invalidations - before <= 1);
+}
+
 /* A full learning table evicts its oldest address, which is not named:
  * that invalidates everything, not one destination. */
 static void
@@ -899,6 +946,8 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_dec_ttl, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loops_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normal_move_storm, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_normal_eviction, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_normal_learning, setup, teardown),
