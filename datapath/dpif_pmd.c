@@ -141,29 +141,34 @@ pmd_credit_step(struct dpif_pmd *pmd, uint64_t now)
 {
     struct dp_flow *f;
 
+    if (now - pmd->credit_next_tsc > INT64_MAX) {
+        return;     /* 'now' is before the deadline (wrap-safe) */
+    }
     if (!pmd->credit_walking) {
-        if (now - pmd->credit_next_tsc > INT64_MAX) {
-            return;     /* 'now' is before the deadline (wrap-safe) */
-        }
         pmd->credit_walking = true;
         pmd->credit_pos = pmd->flows;
     }
     f = pmd->credit_pos;
     for (unsigned i = 0; f && i < PMD_CREDIT_WALK; i++, f = f->next) {
         if (!pmd_credit_flow(pmd, f, false)) {
-            pmd->credit_pos = f;    /* slow path busy: resume here later */
-            return;
+            goto busy;
         }
     }
     if (!pmd_credit_flush(pmd, false)) {
-        pmd->credit_pos = f;        /* the queue waits for the next step */
-        return;
+        goto busy;                  /* the queue waits for the next try */
     }
     pmd->credit_pos = f;
     if (!f) {
         pmd->credit_walking = false;
         pmd->credit_next_tsc = now + pmd->dp->credit_interval_tsc;
     }
+    return;
+
+busy:
+    /* The slow path holds its lock (a long add-flows or dump): resume
+     * here in a millisecond, not at every iteration. */
+    pmd->credit_pos = f;
+    pmd->credit_next_tsc = now + pmd->dp->tsc_hz / 1000;
 }
 
 /* Deletes the megaflows of list 'dead' (already unlinked from

@@ -5,6 +5,7 @@
 #include "ofproto_private.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -643,6 +644,26 @@ ofproto_for_each_mac(struct ofproto *o, const char *br,
 }
 
 /* ---- Periodic work ---------------------------------------------------- */
+
+void
+ofproto_yield_to_pmds(struct ofproto *o)
+{
+    /* A woken waiter needs a few microseconds to take the lock; 1 ms
+     * bounds the wait for one that never comes (it cannot block: it only
+     * takes the lock). */
+    struct timespec t0, t;
+
+    if (!__atomic_load_n(&o->pmd_waiting, __ATOMIC_RELAXED)) {
+        return;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        sched_yield();
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    } while (__atomic_load_n(&o->pmd_waiting, __ATOMIC_RELAXED)
+             && (t.tv_sec - t0.tv_sec) * 1000000000L
+                + (t.tv_nsec - t0.tv_nsec) < 1000000L);
+}
 
 void
 ofproto_run(struct ofproto *o)

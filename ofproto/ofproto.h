@@ -170,7 +170,11 @@ typedef void ofproto_flow_visit_fn(void *aux,
                                    const struct ofproto_flow_info *);
 /* Rules covered by 'filter' (a MATCH-mode flow mod: table, cookie/mask,
  * out_port, match; NULL: all), in table order then priority (highest
- * first).  -ENOENT. */
+ * first).  -ENOENT, -ENOMEM.  The callback runs under the ofproto lock,
+ * but the lock is dropped every OFPROTO_DUMP_CHUNK rules, so that PMD
+ * upcalls wait for one chunk, not for a whole dump of a million rules: a
+ * rule deleted meanwhile is left out, one added meanwhile is not shown. */
+#define OFPROTO_DUMP_CHUNK 128
 int ofproto_dump_flows(struct ofproto *, const char *br,
                        const struct ofp_flow_mod *filter,
                        ofproto_flow_visit_fn *, void *aux) RSW_MUST_CHECK;

@@ -909,7 +909,7 @@ ofproto_credit(void *ctx, const struct upcall_credit *credits, unsigned n,
                bool may_block)
 {
     struct ofproto *o = ctx;
-    uint64_t now = ofproto_now_ms();
+    uint64_t now;
 
     /* The periodic walk must not stall a PMD behind a long control-thread
      * operation (a big add-flows batch, a dump): it retries later. */
@@ -918,8 +918,9 @@ ofproto_credit(void *ctx, const struct upcall_credit *credits, unsigned n,
             return -EBUSY;
         }
     } else {
-        pthread_mutex_lock(&o->mutex);
+        ofproto_lock_for_pmd(o);
     }
+    now = ofproto_now_ms();     /* a refused try costs no clock read */
     for (unsigned i = 0; i < n; i++) {
         const struct upcall_refs *refs = credits[i].refs;
         unsigned n_ids = refs ? refs->n : 0;
@@ -966,40 +967,56 @@ rule_info(const struct ofproto_rule *r, uint64_t now,
     fi->n_actions = r->n_actions;
 }
 
+/* The ids of the rules 'filter' covers, in dump order. */
+struct dump_ids {
+    uint64_t *ids;
+    size_t n, cap;
+};
+
 static int
-dump_locked(const struct ofproto_bridge *b, const struct ofp_flow_mod *filter,
-            ofproto_flow_visit_fn *cb, void *aux)
+dump_ids_push(struct dump_ids *d, uint64_t id)
 {
-    uint64_t now = ofproto_now_ms();
-    struct ofproto_flow_info fi;
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? 2 * d->cap : 256;
+        uint64_t *ids = realloc(d->ids, cap * sizeof *ids);
+        if (!ids) {
+            return -ENOMEM;
+        }
+        d->ids = ids;
+        d->cap = cap;
+    }
+    d->ids[d->n++] = id;
+    return 0;
+}
+
+static int
+dump_collect_locked(const struct ofproto_bridge *b,
+                    const struct ofp_flow_mod *filter, struct dump_ids *d)
+{
     unsigned lo = 0, hi = OFP_N_TABLES - 1;
+    int err = 0;
 
     if (filter) {
         table_range(filter->table_id, &lo, &hi);
     }
-    for (unsigned t = lo; t <= hi; t++) {
+    for (unsigned t = lo; t <= hi && !err; t++) {
         const struct ofp_cls *cls = b->tables[t].cls;
         struct ofp_cls_rule **found = NULL;
         size_t n = 0;
-        int err;
 
         if (!ofp_cls_count(cls)) {
             continue;
         }
         err = ofp_cls_collect(cls, filter ? &filter->match : NULL, &found,
                               &n);
-        if (err) {
-            return err;
-        }
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && !err; i++) {
             if (!filter || rule_passes(rule_of(found[i]), filter)) {
-                rule_info(rule_of(found[i]), now, &fi);
-                cb(aux, &fi);
+                err = dump_ids_push(d, rule_of(found[i])->id);
             }
         }
         free(found);
     }
-    return 0;
+    return err;
 }
 
 int
@@ -1007,15 +1024,36 @@ ofproto_dump_flows(struct ofproto *o, const char *br,
                    const struct ofp_flow_mod *filter,
                    ofproto_flow_visit_fn *cb, void *aux)
 {
+    struct dump_ids d = {0};
     struct ofproto_bridge *b;
     int err = -ENOENT;
 
     pthread_mutex_lock(&o->mutex);
     b = ofproto_bridge_find(o, br);
     if (b) {
-        err = dump_locked(b, filter, cb, aux);
+        err = dump_collect_locked(b, filter, &d);
     }
     pthread_mutex_unlock(&o->mutex);
+    /* Rules are found again by id (ofproto_rule_by_id): one deleted while
+     * the lock was free is simply gone. */
+    for (size_t i = 0; !err && i < d.n; i += OFPROTO_DUMP_CHUNK) {
+        size_t end = d.n - i < OFPROTO_DUMP_CHUNK ? d.n
+                                                  : i + OFPROTO_DUMP_CHUNK;
+        struct ofproto_flow_info fi;
+
+        pthread_mutex_lock(&o->mutex);
+        uint64_t now = ofproto_now_ms();
+        for (size_t k = i; k < end; k++) {
+            const struct ofproto_rule *r = ofproto_rule_by_id(o, d.ids[k]);
+            if (r) {
+                rule_info(r, now, &fi);
+                cb(aux, &fi);
+            }
+        }
+        pthread_mutex_unlock(&o->mutex);
+        ofproto_yield_to_pmds(o);
+    }
+    free(d.ids);
     return err;
 }
 

@@ -68,6 +68,10 @@ struct ofproto_slot {
 
 struct ofproto {
     pthread_mutex_t mutex;
+    /* PMD threads waiting for 'mutex' (ofproto_lock_for_pmd()): a long
+     * control-thread operation that drops the lock between chunks lets
+     * them in before taking it again (glibc's mutex is not fair). */
+    unsigned pmd_waiting;
     struct ofproto_bridge *bridges;
     struct ofproto_slot by_dp[DP_MAX_PORTS];
     ofproto_invalidate_fn *invalidate;
@@ -104,6 +108,20 @@ struct ofproto_bridge *ofproto_bridge_find(struct ofproto *, const char *br);
 struct ofproto_port *ofproto_port_by_ofport(const struct ofproto_bridge *,
                                             uint32_t ofport);
 struct ofproto_rule *ofproto_rule_by_id(const struct ofproto *, uint64_t id);
+
+/* The PMD side of the lock (an upcall, a blocking credit): announced, so
+ * that ofproto_yield_to_pmds() hands the lock over. */
+static inline void
+ofproto_lock_for_pmd(struct ofproto *o)
+{
+    __atomic_fetch_add(&o->pmd_waiting, 1, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&o->mutex);
+    __atomic_fetch_sub(&o->pmd_waiting, 1, __ATOMIC_RELAXED);
+}
+
+/* Called with the lock released between two chunks of a long operation:
+ * waits (briefly, bounded) until the PMDs that wait for the lock got it. */
+void ofproto_yield_to_pmds(struct ofproto *);
 /* Megaflow refs (upcall.h) are rule ids, or, with this bit, the id of the
  * MAC-learning entry of the packet's source (mac_learning_entry_id):
  * crediting such a megaflow refreshes that entry.  Rule ids count up from

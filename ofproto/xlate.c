@@ -962,7 +962,7 @@ ofproto_translate(void *ctx, const struct flow *flow, struct flow_wc *wc,
     if (flow->in_port >= DP_MAX_PORTS) {
         return err;
     }
-    pthread_mutex_lock(&ofproto->mutex);
+    ofproto_lock_for_pmd(ofproto);
     slot = ofproto->by_dp[flow->in_port];
     if (!slot.br) {
         err = 0;                /* no bridge: the empty actions drop */

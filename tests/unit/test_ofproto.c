@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "ofproto_fixture.h"
@@ -832,6 +835,83 @@ test_dump_filters_and_tables(void **state)
                      -ENOENT);
 }
 
+/* ---- A long dump lets upcalls in (ofproto.h) ------------------------ */
+
+struct slow_dump {
+    struct ofproto *o;
+    unsigned visited;           /* atomic */
+    int go;                     /* atomic: the translator may start */
+    unsigned seen_at;           /* 'visited' when its translation returned */
+    int err;
+};
+
+static void
+slow_dump_visit(void *aux, const struct ofproto_flow_info *fi)
+{
+    struct slow_dump *sd = aux;
+    struct timespec ts = {.tv_nsec = 100 * 1000};       /* 100 us a rule */
+
+    (void) fi;
+    if (__atomic_add_fetch(&sd->visited, 1, __ATOMIC_RELAXED) == 10) {
+        __atomic_store_n(&sd->go, 1, __ATOMIC_RELEASE);
+    }
+    nanosleep(&ts, NULL);
+}
+
+/* A PMD's upcall, issued while the dump is under way. */
+static void *
+slow_dump_translator(void *aux)
+{
+    struct slow_dump *sd = aux;
+    struct flow f;
+    struct flow_wc wc;
+    struct dp_actions a;
+    struct upcall_refs refs;
+
+    while (!__atomic_load_n(&sd->go, __ATOMIC_ACQUIRE)) {
+        sched_yield();
+    }
+    memset(&f, 0, sizeof f);
+    f.in_port = DP1;
+    flow_wc_init_catchall(&wc);
+    sd->err = ofproto_translate(sd->o, &f, &wc, &a, &refs);
+    sd->seen_at = __atomic_load_n(&sd->visited, __ATOMIC_RELAXED);
+    return NULL;
+}
+
+/* A dump of 2,001 rules that takes 0.2 s: an upcall made during it gets
+ * the lock at the next chunk boundary, not at the end. */
+static void
+test_dump_lets_upcalls_in(void **state)
+{
+    enum { N = 2000 };
+    struct ofproto *o = *state;
+    const char **lines = calloc(N, sizeof *lines);
+    char (*text)[96] = calloc(N, sizeof *text);
+    struct slow_dump sd = {.o = o};
+    char err[256];
+    pthread_t t;
+
+    assert_non_null(lines);
+    assert_non_null(text);
+    for (unsigned i = 0; i < N; i++) {
+        snprintf(text[i], sizeof text[i], "priority=10,tcp,in_port=1,"
+                 "tp_dst=%u,actions=output:2", i + 1);
+        lines[i] = text[i];
+    }
+    assert_int_equal(try_mods(o, OFPROTO_FM_ADD, lines, N, err, sizeof err),
+                     0);
+    assert_int_equal(pthread_create(&t, NULL, slow_dump_translator, &sd), 0);
+    assert_int_equal(ofproto_dump_flows(o, "br0", NULL, slow_dump_visit,
+                                        &sd), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(sd.visited, N + 1);        /* and priority=0 NORMAL */
+    assert_int_equal(sd.err, 0);
+    assert_in_range(sd.seen_at, 10, 10 + 3 * OFPROTO_DUMP_CHUNK);
+    free(lines);
+    free(text);
+}
+
 static void
 test_text(void **state)
 {
@@ -877,6 +957,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mac_aging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dump_filters_and_tables, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_dump_lets_upcalls_in, setup,
                                         teardown),
         cmocka_unit_test(test_text),
     };
