@@ -650,7 +650,7 @@ ofproto_yield_to_pmds(struct ofproto *o)
 {
     /* A woken waiter needs a few microseconds to take the lock; 1 ms
      * bounds the wait for one that never comes (it cannot block: it only
-     * takes the lock). */
+     * takes the lock).  The real clock: tests stop ofproto_now_ms(). */
     struct timespec t0, t;
 
     if (!__atomic_load_n(&o->pmd_waiting, __ATOMIC_RELAXED)) {

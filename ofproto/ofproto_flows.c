@@ -967,56 +967,46 @@ rule_info(const struct ofproto_rule *r, uint64_t now,
     fi->n_actions = r->n_actions;
 }
 
-/* The ids of the rules 'filter' covers, in dump order. */
-struct dump_ids {
-    uint64_t *ids;
-    size_t n, cap;
-};
-
-static int
-dump_ids_push(struct dump_ids *d, uint64_t id)
-{
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? 2 * d->cap : 256;
-        uint64_t *ids = realloc(d->ids, cap * sizeof *ids);
-        if (!ids) {
-            return -ENOMEM;
-        }
-        d->ids = ids;
-        d->cap = cap;
-    }
-    d->ids[d->n++] = id;
-    return 0;
-}
-
+/* The ids of the rules 'filter' selects (select_rules, non-strict), in
+ * dump order, into a malloc'd array. */
 static int
 dump_collect_locked(const struct ofproto_bridge *b,
-                    const struct ofp_flow_mod *filter, struct dump_ids *d)
+                    const struct ofp_flow_mod *filter, uint64_t **ids,
+                    size_t *n)
 {
-    unsigned lo = 0, hi = OFP_N_TABLES - 1;
-    int err = 0;
+    struct rule_vec v = {0};
+    int err = select_rules(b, filter, false, &v);
 
-    if (filter) {
-        table_range(filter->table_id, &lo, &hi);
-    }
-    for (unsigned t = lo; t <= hi && !err; t++) {
-        const struct ofp_cls *cls = b->tables[t].cls;
-        struct ofp_cls_rule **found = NULL;
-        size_t n = 0;
-
-        if (!ofp_cls_count(cls)) {
-            continue;
+    *ids = NULL;
+    *n = 0;
+    if (!err && v.n) {
+        *ids = malloc(v.n * sizeof **ids);
+        if (!*ids) {
+            err = -ENOMEM;
         }
-        err = ofp_cls_collect(cls, filter ? &filter->match : NULL, &found,
-                              &n);
-        for (size_t i = 0; i < n && !err; i++) {
-            if (!filter || rule_passes(rule_of(found[i]), filter)) {
-                err = dump_ids_push(d, rule_of(found[i])->id);
-            }
-        }
-        free(found);
     }
+    for (size_t i = 0; !err && i < v.n; i++) {
+        (*ids)[i] = v.r[i]->id;
+    }
+    if (!err) {
+        *n = v.n;
+    }
+    free(v.r);
     return err;
+}
+
+/* dump-flows without a MATCH: every table, any cookie and output. */
+static struct ofp_flow_mod *
+dump_filter_all(void)
+{
+    struct ofp_flow_mod *fm = calloc(1, sizeof *fm);
+
+    if (fm) {
+        fm->table_id = OFP_TABLE_ALL;
+        fm->out_port = OFPP_ANY;
+        ofp_match_init_catchall(&fm->match);
+    }
+    return fm;
 }
 
 int
@@ -1024,27 +1014,33 @@ ofproto_dump_flows(struct ofproto *o, const char *br,
                    const struct ofp_flow_mod *filter,
                    ofproto_flow_visit_fn *cb, void *aux)
 {
-    struct dump_ids d = {0};
+    struct ofp_flow_mod *all = filter ? NULL : dump_filter_all();
     struct ofproto_bridge *b;
+    uint64_t *ids = NULL;
+    size_t n_ids = 0;
     int err = -ENOENT;
 
+    if (!filter && !all) {
+        return -ENOMEM;
+    }
     pthread_mutex_lock(&o->mutex);
     b = ofproto_bridge_find(o, br);
     if (b) {
-        err = dump_collect_locked(b, filter, &d);
+        err = dump_collect_locked(b, filter ? filter : all, &ids, &n_ids);
     }
     pthread_mutex_unlock(&o->mutex);
+    free(all);
     /* Rules are found again by id (ofproto_rule_by_id): one deleted while
      * the lock was free is simply gone. */
-    for (size_t i = 0; !err && i < d.n; i += OFPROTO_DUMP_CHUNK) {
-        size_t end = d.n - i < OFPROTO_DUMP_CHUNK ? d.n
-                                                  : i + OFPROTO_DUMP_CHUNK;
+    for (size_t i = 0; !err && i < n_ids; i += OFPROTO_DUMP_CHUNK) {
+        size_t end = n_ids - i < OFPROTO_DUMP_CHUNK ? n_ids
+                                                    : i + OFPROTO_DUMP_CHUNK;
         struct ofproto_flow_info fi;
 
         pthread_mutex_lock(&o->mutex);
         uint64_t now = ofproto_now_ms();
         for (size_t k = i; k < end; k++) {
-            const struct ofproto_rule *r = ofproto_rule_by_id(o, d.ids[k]);
+            const struct ofproto_rule *r = ofproto_rule_by_id(o, ids[k]);
             if (r) {
                 rule_info(r, now, &fi);
                 cb(aux, &fi);
@@ -1053,7 +1049,7 @@ ofproto_dump_flows(struct ofproto *o, const char *br,
         pthread_mutex_unlock(&o->mutex);
         ofproto_yield_to_pmds(o);
     }
-    free(d.ids);
+    free(ids);
     return err;
 }
 
