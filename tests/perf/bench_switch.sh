@@ -209,7 +209,7 @@ start_ovs() {
     OVSCTL=(ovs-vsctl --db="unix:$o/db.sock")
     ovsdb-tool create "$o/conf.db" /usr/share/openvswitch/vswitch.ovsschema &&
     ovsdb-server --remote="punix:$o/db.sock" --pidfile="$o/ovsdb.pid" \
-        --unixctl="$o/ovsdb.ctl" --log-file="$o/ovsdb.log" --detach "$o/conf.db" &&
+        --unixctl="$o/ovsdb.ctl" -vconsole:off --log-file="$o/ovsdb.log" --detach "$o/conf.db" &&
     "${OVSCTL[@]}" --no-wait init &&
     "${OVSCTL[@]}" --no-wait set Open_vSwitch . other_config:dpdk-init=true \
         other_config:dpdk-lcore-mask=0x1 other_config:pmd-cpu-mask=0x2 \
@@ -217,7 +217,7 @@ start_ovs() {
         other_config:dpdk-extra="--no-pci --file-prefix=ovs$$" \
         other_config:vhost-sock-dir=. &&
     "$OVS_VSWITCHD" "unix:$o/db.sock" --pidfile="$o/vswitchd.pid" \
-        --unixctl="$o/vswitchd.ctl" --log-file="$o/vswitchd.log" --detach || return 1
+        --unixctl="$o/vswitchd.ctl" -vconsole:off --log-file="$o/vswitchd.log" --detach || return 1
     SUT_PID=$(cat "$o/vswitchd.pid")
     "${OVSCTL[@]}" add-br br0 -- set bridge br0 datapath_type=netdev &&
     "${OVSCTL[@]}" add-port br0 vhu1 -- set Interface vhu1 type=dpdkvhostuser ofport_request=1 &&
