@@ -26,6 +26,11 @@
 #                          ports and the destination is never learned
 #                          (flooded): a MAC-move stress; normal-64 (io
 #                          loop, one MAC per port) is steady learning
+#   flood-64               NORMAL, io loop, with the generator sending to
+#                          MACs no port owns (02:00:00:00:00:10, :11), as
+#                          the generator of DESIGN.md §3 does with
+#                          testpmd's default peers: every frame is unknown
+#                          unicast, flooded; its sources stay put
 #   rules10k-1k, rules10k-1m  flowgen 1,000 / 1,000,000 flows (64 B) through
 #                          a 10,000-rule 5-tuple table, loaded from one
 #                          file with ovs-ofctl / rsw-ofctl add-flows (also
@@ -58,7 +63,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$ROOT/utilities/rsw-setup.sh"
 
 BUILD=$ROOT/build DURATION=6 WARMUP=3 REPS=1
-CASES="p2p-64 p2p-1518 flows-64-1 flows-64-1000 flows-64-100000 flows-64-1000000 normal-64 normal-64-1000 normal-64-1000000 rules10k-1k rules10k-1m"
+CASES="p2p-64 p2p-1518 flows-64-1 flows-64-1000 flows-64-100000 flows-64-1000000 normal-64 flood-64 normal-64-1000 normal-64-1000000 rules10k-1k rules10k-1m"
 SYSTEMS="rsw ovs testpmd"
 usage() { sed -n '3,/^[^#]/p' "$0" | sed -n 's/^# \{0,1\}//p'; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
@@ -267,9 +272,9 @@ stop_sut() {
 
 # --- the generator -------------------------------------------------------
 # start_gen SIZE FLOWS(0 = io loop)
-start_gen() {
+start_gen() {    # SIZE FLOWS [PEER0 PEER1]
     local args=(--burst=64 --nb-cores=1 --stats-period 1 --total-num-mbufs=32768
-                --eth-peer=0,02:00:00:00:00:02 --eth-peer=1,02:00:00:00:00:01)
+                --eth-peer=0,"${3:-02:00:00:00:00:02}" --eth-peer=1,"${4:-02:00:00:00:00:01}")
     if [ "$2" = 0 ]; then
         args+=(--forward-mode=io --tx-first)
     else
@@ -294,16 +299,17 @@ gen_rx_pps() {
 
 # run_one SYS CASE -> prints "Mpps cyc/pkt own rules-share"
 run_one() {
-    local sys=$1 case=$2 mode size flows pps own share=-
+    local sys=$1 case=$2 mode size flows pps own share=- peers=()
     case $case in
         rules10k-1k) case=rules10k-64-1000 ;;
         rules10k-1m) case=rules10k-64-1000000 ;;
     esac
     IFS=- read -r mode size flows <<< "$case"
     [ "$mode" = flows ] && mode=p2p
+    [ "$mode" = flood ] && { mode=normal; peers=(02:00:00:00:00:10 02:00:00:00:00:11); }
     flows=${flows:-0}
     "start_$sys" "$mode" || { stop_sut "$sys"; echo "failed - - -"; return; }
-    start_gen "$size" "$flows"
+    start_gen "$size" "$flows" "${peers[@]}"
     sleep 1; "clear_$sys"
     if [ -n "${BENCH_PERF:-}" ]; then
         sleep "$WARMUP"
@@ -335,7 +341,7 @@ declare -A MPPS CYC OWN SHARE
 for rep in $(seq 1 "$REPS"); do
     for case in $CASES; do
         for sys in $SYSTEMS; do
-            case $case in normal*|rules10k*) [ "$sys" = testpmd ] && continue ;; esac
+            case $case in normal*|flood*|rules10k*) [ "$sys" = testpmd ] && continue ;; esac
             read -r m c o r < <(run_one "$sys" "$case")
             info=; [ "${r:--}" = - ] || info=", rules $r"
             echo "# rep $rep $case $sys: $m Mpps, $c cyc/pkt (own $o)$info" >&2
