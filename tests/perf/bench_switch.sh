@@ -51,6 +51,8 @@
 # packet (TSC Hz / pps: the core is busy-polling whatever the load) -- the
 # same formula for every system; "own" is what the system itself reports
 # as processing cycles per packet (rsw pmd-stats-show, OVS pmd-stats-show).
+# With --reps N the table gives medians over the reps, of Mpps and of own
+# cycles each (cyc/pkt follows from the median Mpps).
 #
 # Usage: tests/perf/bench_switch.sh [--build DIR] [--duration S] [--warmup S]
 #          [--reps N] [--cases LIST] [--systems LIST]
@@ -337,7 +339,7 @@ run_one() {
 echo "# bench_switch: $(date -u +%F\ %T) UTC, $(nproc) cores, TSC $((TSC_HZ / 1000000)) MHz, ${DURATION}s after ${WARMUP}s warm-up, $REPS rep(s)"
 echo "# rsw: $(git -C "$ROOT" describe --always --dirty 2>/dev/null), ovs: $($OVS_VSWITCHD --version 2>/dev/null | head -1 | awk '{print $NF}'), dpdk: $(dpkg-query -W -f='${Version}' dpdk 2>/dev/null)"
 case " $CASES " in *" rules10k"*) gen_rules10k ;; esac
-declare -A MPPS CYC OWN SHARE
+declare -A MPPS OWN SHARE
 for rep in $(seq 1 "$REPS"); do
     for case in $CASES; do
         for sys in $SYSTEMS; do
@@ -346,7 +348,8 @@ for rep in $(seq 1 "$REPS"); do
             info=; [ "${r:--}" = - ] || info=", rules $r"
             echo "# rep $rep $case $sys: $m Mpps, $c cyc/pkt (own $o)$info" >&2
             MPPS[$case,$sys]="${MPPS[$case,$sys]:-} $m"
-            CYC[$case,$sys]=$c OWN[$case,$sys]=$o SHARE[$case,$sys]=$r
+            [ "${o:--}" = - ] || OWN[$case,$sys]="${OWN[$case,$sys]:-} $o"
+            SHARE[$case,$sys]=$r
         done
     done
 done
@@ -361,6 +364,7 @@ for case in $CASES; do
         r1=$(awk -v a="$m" -v b="$ovs" 'BEGIN { print (b > 0 ? sprintf("%.2fx", a / b) : "-") }')
         r2=$(awk -v a="$m" -v b="$tp" 'BEGIN { print (b > 0 ? sprintf("%.2fx", a / b) : "-") }')
         c=$(awk -v p="$m" -v hz="$TSC_HZ" 'BEGIN { print (p > 0 ? sprintf("%.0f", hz / (p * 1e6)) : "-") }')
-        printf "%-18s %-8s %8s %8s %6s %9s %10s %7s\n" "$case" "$sys" "$m" "$c" "${OWN[$case,$sys]}" "$r1" "$r2" "${SHARE[$case,$sys]:--}"
+        o=-; [ -n "${OWN[$case,$sys]:-}" ] && o=$(echo "${OWN[$case,$sys]}" | median)
+        printf "%-18s %-8s %8s %8s %6s %9s %10s %7s\n" "$case" "$sys" "$m" "$c" "$o" "$r1" "$r2" "${SHARE[$case,$sys]:--}"
     done
 done
