@@ -29,6 +29,6 @@ dp_fmt_init(char *buf, size_t size)
 }
 
 void dp_fmt_put(struct dp_fmt *, const char *format, ...) RSW_PRINTF(2, 3);
-void dp_fmt_vput(struct dp_fmt *, const char *format, va_list);
+void dp_fmt_vput(struct dp_fmt *, const char *format, va_list) RSW_PRINTF(2, 0);
 
 #endif

@@ -244,7 +244,7 @@ user_has(const char *eal, const char *const *opts)
     return false;
 }
 
-static int
+static int RSW_PRINTF(3, 4)
 add_arg(char **argv, int *argc, const char *fmt, ...)
 {
     va_list ap;

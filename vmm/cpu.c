@@ -149,23 +149,24 @@ vcpu_set_msrs(struct vcpu *v)
         { 0x1a0, 1 },                               /* MISC_ENABLE: fast strings */
         { 0x2ff, 0x806 },                           /* MTRR_DEF_TYPE: on, WB */
     };
-    struct {
-        struct kvm_msrs hdr;
-        struct kvm_msr_entry e[RSW_ARRAY_SIZE(init)];
-    } m;
-    int n;
+    /* kvm_msrs ends in a flexible array: allocated, not nested in a
+     * struct (ISO C forbids that; clang refuses it). */
+    struct kvm_msrs *m = calloc(1, sizeof *m + sizeof init / sizeof init[0]
+                                               * sizeof m->entries[0]);
+    int n, err;
 
-    memset(&m, 0, sizeof m);
-    m.hdr.nmsrs = RSW_ARRAY_SIZE(init);
+    if (!m) {
+        return -ENOMEM;
+    }
+    m->nmsrs = RSW_ARRAY_SIZE(init);
     for (size_t i = 0; i < RSW_ARRAY_SIZE(init); i++) {
-        m.e[i].index = init[i].index;
-        m.e[i].data = init[i].data;
+        m->entries[i].index = init[i].index;
+        m->entries[i].data = init[i].data;
     }
-    n = ioctl(v->fd, KVM_SET_MSRS, &m);
-    if (n < 0) {
-        return -errno;
-    }
-    return n == (int) RSW_ARRAY_SIZE(init) ? 0 : -EINVAL;
+    n = ioctl(v->fd, KVM_SET_MSRS, m);
+    err = n < 0 ? -errno : n == (int) RSW_ARRAY_SIZE(init) ? 0 : -EINVAL;
+    free(m);
+    return err;
 }
 
 /* FPU at its reset state (x87 FCW 0x37f, MXCSR 0x1f80) and the LAPIC's
