@@ -28,13 +28,12 @@ static int RSW_PRINTF(2, 3)
 act_error(struct act_parse *ap, const char *fmt, ...)
 {
     va_list ap_list;
+    int e;
 
-    if (ap->err && ap->err_size) {
-        va_start(ap_list, fmt);
-        vsnprintf(ap->err, ap->err_size, fmt, ap_list);
-        va_end(ap_list);
-    }
-    return -EINVAL;
+    va_start(ap_list, fmt);
+    e = ofp_error_vformat(ap->err, ap->err ? ap->err_size : 0, fmt, ap_list);
+    va_end(ap_list);
+    return e;
 }
 
 /* ---- Values ----------------------------------------------------------- */

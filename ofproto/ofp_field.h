@@ -34,6 +34,7 @@
  * the flow does not state ("tp_dst=80" alone), with that message, where
  * OVS would also refuse. */
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -187,6 +188,13 @@ char *ofp_field_format(const struct ofp_field *, const union ofp_value *value,
  * the token [s, s+len).  The reserved name of 'port', or NULL. */
 bool ofp_field_port_from_text(const char *s, size_t len, uint32_t *port);
 const char *ofp_field_port_name(uint32_t port);
+
+/* A message for the user, printf-formatted into 'err' when 'size' > 0.
+ * Messages quote the user's words, which may hold any byte: each control
+ * character of the result (a newline, a tab, ...) is shown as '?', so a
+ * message is always one line.  The parsers' error path; returns -EINVAL. */
+int ofp_error_vformat(char *err, size_t size, const char *fmt, va_list)
+    RSW_PRINTF(3, 0);
 
 /* ---- Pipeline view <-> datapath key (see "VLANs" above) ---------------- */
 

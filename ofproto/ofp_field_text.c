@@ -15,17 +15,30 @@
 /* Longest piece of user text quoted back in a message. */
 #define QUOTE_MAX 64
 
+int
+ofp_error_vformat(char *err, size_t size, const char *fmt, va_list args)
+{
+    if (size) {
+        vsnprintf(err, size, fmt, args);
+        for (char *p = err; *p; p++) {
+            if ((unsigned char) *p < 0x20 || *p == 0x7f) {
+                *p = '?';
+            }
+        }
+    }
+    return -EINVAL;
+}
+
 static int RSW_PRINTF(3, 4)
 fail(char *err, size_t size, const char *fmt, ...)
 {
     va_list args;
+    int e;
 
-    if (size) {
-        va_start(args, fmt);
-        vsnprintf(err, size, fmt, args);
-        va_end(args);
-    }
-    return -EINVAL;
+    va_start(args, fmt);
+    e = ofp_error_vformat(err, size, fmt, args);
+    va_end(args);
+    return e;
 }
 
 static int

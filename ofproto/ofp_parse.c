@@ -51,13 +51,12 @@ static int RSW_PRINTF(2, 3)
 fail(struct parse_ctx *ctx, const char *fmt, ...)
 {
     va_list args;
+    int e;
 
-    if (ctx->err_size) {
-        va_start(args, fmt);
-        vsnprintf(ctx->err, ctx->err_size, fmt, args);
-        va_end(args);
-    }
-    return -EINVAL;
+    va_start(args, fmt);
+    e = ofp_error_vformat(ctx->err, ctx->err_size, fmt, args);
+    va_end(args);
+    return e;
 }
 
 static int

@@ -293,6 +293,9 @@ static const struct bad_case bad_cases[] = {
     { OFP_PARSE_ADD, "tcp,actions=drop,priority=3", "priority" },
     { OFP_PARSE_ADD, "actions=frobnicate", "frobnicate" },
     { OFP_PARSE_MODIFY, "tcp", "actions=" },
+    /* Control characters quoted back show as '?': one line (fuzz find). */
+    { OFP_PARSE_ADD, "actions=mod_vlan_vid:5x(,\n\x01)", "'mod_vlan_vid:5x(,?" "?)'" },
+    { OFP_PARSE_ADD, "dl_src=00:11\x7f,actions=drop", "00:11?" },
 };
 
 static void
