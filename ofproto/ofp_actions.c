@@ -676,14 +676,14 @@ check_vid_present(struct act_parse *ap, const struct act_token *t,
     uint64_t value = ofp_value_to_u64(&a->set.value);
     uint64_t mask = ofp_value_to_u64(&a->set.mask);
 
-    if (a->set.field->id != OFPF_VLAN_VID || !(mask & 0x1000)
-        || (value & 0x1000)) {
+    if (a->set.field->id != OFPF_VLAN_VID || !(mask & OFP_VLAN_CFI)
+        || (value & OFP_VLAN_CFI)) {
         return 0;
     }
     return act_error(ap, "'%.*s': a vlan_vid value needs the OFPVID_PRESENT "
                      "bit 0x1000 (set_field:%llu->vlan_vid sets VID %llu; "
                      "strip_vlan removes a tag)", (int) t->len, t->text,
-                     (unsigned long long) ((value & 0xfff) | 0x1000),
+                     (unsigned long long) ((value & 0xfff) | OFP_VLAN_CFI),
                      (unsigned long long) (value & 0xfff));
 }
 

@@ -405,8 +405,6 @@ ofp_value_all_ones(const struct ofp_field *f, union ofp_value *v)
 
 /* ---- Pipeline view <-> datapath key ----------------------------------- */
 
-#define VLAN_CFI 0x1000u
-
 void
 ofp_flow_from_dp(const struct flow *dp, struct flow *of)
 {
@@ -415,7 +413,7 @@ ofp_flow_from_dp(const struct flow *dp, struct flow *of)
     *of = *dp;
     tci = (uint8_t *) &of->vlans[0].tci;
     if (dp->vlans[0].tpid) {
-        tci[0] |= VLAN_CFI >> 8;     /* network byte order: high byte first */
+        tci[0] |= OFP_VLAN_CFI >> 8;     /* network byte order: high byte first */
     } else {
         of->vlans[0].tci = 0;
     }
@@ -438,8 +436,8 @@ ofp_wc_to_dp(const struct flow_wc *of, struct flow_wc *dp)
         uint8_t *m = (uint8_t *) &dp->masks.vlans[0].tci;
 
         dp->masks.vlans[0].tpid = 0xffff;
-        m[0] = (uint8_t) ((m[0] & ~(VLAN_CFI >> 8))
-                          | (dp_tci_hi & (VLAN_CFI >> 8)));
+        m[0] = (uint8_t) ((m[0] & ~(OFP_VLAN_CFI >> 8))
+                          | (dp_tci_hi & (OFP_VLAN_CFI >> 8)));
     }
 }
 
@@ -512,10 +510,10 @@ pre_vlan(const struct flow *flow, const struct flow_wc *need,
     const struct ofp_field *tci = &fields[OFPF_VLAN_TCI];
     union ofp_value cfi, v;
 
-    ofp_value_from_u64(&cfi, VLAN_CFI);
+    ofp_value_from_u64(&cfi, OFP_VLAN_CFI);
     if (need) {
         ofp_field_get(tci, &need->masks, &v);
-        if (!(ofp_value_to_u64(&v) & VLAN_CFI)) {
+        if (!(ofp_value_to_u64(&v) & OFP_VLAN_CFI)) {
             return false;
         }
     }
@@ -523,7 +521,7 @@ pre_vlan(const struct flow *flow, const struct flow_wc *need,
         ofp_field_unwildcard(tci, unwc, &cfi);
     }
     ofp_field_get(tci, flow, &v);
-    return (ofp_value_to_u64(&v) & VLAN_CFI) != 0;
+    return (ofp_value_to_u64(&v) & OFP_VLAN_CFI) != 0;
 }
 
 static bool

@@ -198,6 +198,10 @@ int ofp_error_vformat(char *err, size_t size, const char *fmt, va_list)
 
 /* ---- Pipeline view <-> datapath key (see "VLANs" above) ---------------- */
 
+/* The pipeline's "has a tag" bit in vlan_tci: the TCI's CFI position, and
+ * OXM vlan_vid's OFPVID_PRESENT. */
+#define OFP_VLAN_CFI 0x1000u
+
 /* 'of' = 'dp' with vlans[0].tci's CFI bit set when a tag is present. */
 void ofp_flow_from_dp(const struct flow *dp, struct flow *of);
 /* ORs the datapath equivalent of pipeline mask 'of' into 'dp'. */

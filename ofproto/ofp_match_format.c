@@ -126,7 +126,6 @@ format_field(struct dp_fmt *o, const struct ofp_match *m, enum ofp_field_id id,
     out_add(o, "%s=%s", name ? name : f->name, text);
 }
 
-#define VLAN_CFI 0x1000u
 #define VLAN_VID 0x0fffu
 #define VLAN_PCP 0xe000u
 
@@ -143,7 +142,7 @@ format_vlan(struct dp_fmt *o, const struct ofp_match *m)
     if (!mask) {
         return;
     }
-    if ((mask & VLAN_CFI) && (tci & VLAN_CFI)
+    if ((mask & OFP_VLAN_CFI) && (tci & OFP_VLAN_CFI)
         && (!vid_mask || vid_mask == VLAN_VID)
         && (!pcp_mask || pcp_mask == VLAN_PCP) && (vid_mask || pcp_mask)) {
         if (vid_mask) {

@@ -13,7 +13,6 @@
 
 #define QUOTE_MAX 64
 #define VALUE_MAX 128           /* longest value text of a match word */
-#define VLAN_CFI 0x1000u
 
 /* One word of the line: "key" or "key=value". */
 struct word {
@@ -377,8 +376,8 @@ parse_vlan_word(struct parse_ctx *ctx, const struct word *w, bool pcp)
     }
     error = claim_bits(ctx, w, pcp ? OFPF_DL_VLAN_PCP : OFPF_DL_VLAN);
     if (!error) {
-        match_merge(m, OFPF_VLAN_TCI, VLAN_CFI | (pcp ? x << 13 : x),
-                    VLAN_CFI | (pcp ? 0xe000u : 0x0fffu));
+        match_merge(m, OFPF_VLAN_TCI, OFP_VLAN_CFI | (pcp ? x << 13 : x),
+                    OFP_VLAN_CFI | (pcp ? 0xe000u : 0x0fffu));
     }
     return error;
 }
@@ -447,14 +446,14 @@ check_vlan_vid(struct parse_ctx *ctx, const struct word *w,
 {
     uint64_t x = ofp_value_to_u64(v), m = ofp_value_to_u64(mask);
 
-    if (!(m & VLAN_CFI) || (x & VLAN_CFI) || !x) {
+    if (!(m & OFP_VLAN_CFI) || (x & OFP_VLAN_CFI) || !x) {
         return 0;
     }
     return fail(ctx, "%.*s=%.*s matches no packet: a tagged packet's "
                 "vlan_vid has the OFPVID_PRESENT bit 0x1000 (vlan_vid=%llu "
                 "or dl_vlan=%llu for VID %llu; vlan_vid=0 for no tag)",
                 qlen(w->key_len), w->key, qlen(w->value_len), w->value,
-                (unsigned long long) (x | VLAN_CFI),
+                (unsigned long long) (x | OFP_VLAN_CFI),
                 (unsigned long long) (x & 0xfff),
                 (unsigned long long) (x & 0xfff));
 }

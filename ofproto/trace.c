@@ -12,8 +12,6 @@
 
 #include "ofp_parse.h"
 
-#define VLAN_CFI 0x1000u
-
 /* A packet is a match with every field it gives; the flow-mod words that
  * are not packet fields would be silently meaningless, so they are
  * refused. */
@@ -53,9 +51,9 @@ trace_dp_flow(const struct flow *of, uint32_t dp_port, struct flow *dp)
     *dp = *of;
     dp->in_port = dp_port;
     memset(dp->vlans, 0, sizeof dp->vlans);
-    if (tci & VLAN_CFI) {
+    if (tci & OFP_VLAN_CFI) {
         dp->vlans[0].tpid = htons(DP_ETH_TYPE_VLAN);
-        dp->vlans[0].tci = htons((uint16_t) (tci & ~VLAN_CFI));
+        dp->vlans[0].tci = htons((uint16_t) (tci & ~OFP_VLAN_CFI));
     }
 }
 
@@ -72,7 +70,7 @@ trace_megaflow(struct ofp_text *t, const struct flow *dp, uint32_t ofport,
     m.wc = *wc;
     m.wc.masks.in_port = UINT16_MAX;
     if (wc->masks.vlans[0].tpid) {
-        m.wc.masks.vlans[0].tci |= htons(VLAN_CFI);
+        m.wc.masks.vlans[0].tci |= htons(OFP_VLAN_CFI);
     }
     flow_zero_wildcards(&m.flow, &m.wc);
     if (buf) {

@@ -15,7 +15,6 @@
 #include "ofp_field.h"
 #include "vhost/vlog.h"
 
-#define VLAN_CFI 0x1000u
 #define VLAN_VID_MASK 0x0fffu
 #define VLAN_PCP_SHIFT 13
 #define VLAN_PCP_MASK 0xe000u
@@ -99,7 +98,7 @@ vlans_to_flow(const struct xlate_vlans *v, struct flow *f)
         f->vlans[i].tci = htons(v->tag[i].tci);
     }
     if (v->n) {
-        f->vlans[0].tci |= htons(VLAN_CFI);
+        f->vlans[0].tci |= htons(OFP_VLAN_CFI);
     }
 }
 
@@ -190,13 +189,13 @@ xlate_vlan_tci_written(struct xlate_ctx *x)
     struct xlate_vlans *v = &x->vlans;
     uint16_t tci = ntohs(x->flow.vlans[0].tci);
 
-    if (!(tci & VLAN_CFI)) {
+    if (!(tci & OFP_VLAN_CFI)) {
         vlan_pop(v);
     } else if (!v->n) {
-        (void) vlan_push(x, DP_ETH_TYPE_VLAN, (uint16_t) (tci & ~VLAN_CFI));
+        (void) vlan_push(x, DP_ETH_TYPE_VLAN, (uint16_t) (tci & ~OFP_VLAN_CFI));
     } else {
-        v->tag[0].tci = (uint16_t) ((tci & ~VLAN_CFI)
-                                    | (v->tag[0].tci & VLAN_CFI));
+        v->tag[0].tci = (uint16_t) ((tci & ~OFP_VLAN_CFI)
+                                    | (v->tag[0].tci & OFP_VLAN_CFI));
     }
     vlans_to_flow(v, &x->flow);
 }
@@ -239,7 +238,7 @@ vlans_commit_in_place(struct xlate_ctx *x, const struct xlate_vlans *b,
     struct dp_action d;
 
     if (b->n != w->n || !b->n || (b->n == 2 && !vlan_tag_equal(b, 1, w, 1))
-        || b->tag[0].tpid != w->tag[0].tpid || (diff & VLAN_CFI)) {
+        || b->tag[0].tpid != w->tag[0].tpid || (diff & OFP_VLAN_CFI)) {
         return false;
     }
     if (diff & VLAN_VID_MASK) {
