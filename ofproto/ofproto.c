@@ -24,16 +24,20 @@ ofproto_set_clock_for_testing(ofproto_clock_fn *clock)
     test_clock = clock;
 }
 
-uint64_t
-ofproto_now_ms(void)
+/* The real clock, whatever test clock is set. */
+static uint64_t
+monotonic_ns(void)
 {
     struct timespec ts;
 
-    if (test_clock) {
-        return test_clock();
-    }
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
+    return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+uint64_t
+ofproto_now_ms(void)
+{
+    return test_clock ? test_clock() : monotonic_ns() / 1000000u;
 }
 
 int
@@ -651,18 +655,16 @@ ofproto_yield_to_pmds(struct ofproto *o)
     /* A woken waiter needs a few microseconds to take the lock; 1 ms
      * bounds the wait for one that never comes (it cannot block: it only
      * takes the lock).  The real clock: tests stop ofproto_now_ms(). */
-    struct timespec t0, t;
+    uint64_t t0;
 
     if (!__atomic_load_n(&o->pmd_waiting, __ATOMIC_RELAXED)) {
         return;
     }
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    t0 = monotonic_ns();
     do {
         sched_yield();
-        clock_gettime(CLOCK_MONOTONIC, &t);
     } while (__atomic_load_n(&o->pmd_waiting, __ATOMIC_RELAXED)
-             && (t.tv_sec - t0.tv_sec) * 1000000000L
-                + (t.tv_nsec - t0.tv_nsec) < 1000000L);
+             && monotonic_ns() - t0 < 1000000u);
 }
 
 void
